@@ -1,0 +1,204 @@
+// Runs the real program in-process under Pulumi's mock engine and records every resource it
+// registers. The mocks stand in for the providers: they fill what a provider would compute
+// (autonames, random values, LoadBalancer status) deterministically, so two runs of the same
+// config and state give the same graph. No cluster, CLI or plugin is contacted.
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { readProjectFile, stackConfig } from "./stack-config";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** URN of the parent ("" for the stack's direct children). */
+    parent: string;
+    /** URNs this resource depends on (dependsOn and input dependencies). */
+    dependencies: string[];
+    /** Inputs with secret wrappers removed. */
+    inputs: Record<string, any>;
+    /** Top-level input properties that arrived as secrets. */
+    secretInputs: string[];
+    /** State the mock returned (inputs plus provider-computed fields), secrets unwrapped. */
+    state: Record<string, any>;
+}
+
+export interface StackOutput {
+    value: unknown;
+    secret: boolean;
+}
+
+export interface ProgramRun {
+    stack: string;
+    resources: RecordedResource[];
+    outputs: Record<string, StackOutput>;
+}
+
+export interface RunOptions {
+    stack: string;
+    /** Config values that replace the stack file's (undefined removes a key). */
+    overrides?: Record<string, unknown>;
+    /** Keys (without project prefix) to mark secret, as `pulumi config set --secret` would. */
+    secretKeys?: string[];
+    /** Imports the program and returns its module exports (tests reset the module cache first). */
+    load: () => Promise<Record<string, unknown>>;
+}
+
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes Pulumi's secret wrappers, recursively. */
+export function unwrapSecrets<T>(value: T): T {
+    if (isSecretWrapper(value)) return unwrapSecrets(value.value) as T;
+    if (Array.isArray(value)) return value.map(unwrapSecrets) as unknown as T;
+    if (value && typeof value === "object" && !(value instanceof Buffer)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)])) as T;
+    }
+    return value;
+}
+
+const digest = (...parts: unknown[]) => crypto.createHash("sha256").update(JSON.stringify(parts)).digest();
+
+/** A random-looking but reproducible string: same resource, inputs and keepers → same value. */
+export function deterministicString(seed: unknown[], length: number, alphabet: string, required: string[] = []): string {
+    const chars: string[] = [];
+    let block = 0;
+    while (chars.length < length) {
+        for (const byte of digest(...seed, block++)) {
+            if (chars.length < length) chars.push(alphabet[byte % alphabet.length]);
+        }
+    }
+    required.forEach((set, i) => {
+        if (i < length && !chars.some((c) => set.includes(c))) chars[i] = set[digest(...seed, "req", i)[0] % set.length];
+    });
+    return chars.join("");
+}
+
+function randomResult(type: string, name: string, inputs: Record<string, any>): string {
+    const lower = "abcdefghijklmnopqrstuvwxyz";
+    const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const numeric = "0123456789";
+    const special = inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?";
+    const sets: string[] = [];
+    if (inputs.lower !== false) sets.push(lower);
+    if (inputs.upper !== false) sets.push(upper);
+    if (inputs.numeric !== false) sets.push(numeric);
+    if (inputs.special !== false) sets.push(special);
+    const required: string[] = [];
+    if ((inputs.minLower ?? 0) > 0) required.push(lower);
+    if ((inputs.minUpper ?? 0) > 0) required.push(upper);
+    if ((inputs.minNumeric ?? 0) > 0) required.push(numeric);
+    return deterministicString([type, name, inputs.keepers ?? {}, inputs.length], inputs.length ?? 16, sets.join(""), required);
+}
+
+/** What a provider would add to a resource's inputs. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const state: Record<string, any> = { ...inputs };
+    if (type === "random:index/randomPassword:RandomPassword") {
+        state.result = pulumi.secret(randomResult(type, name, inputs));
+    } else if (type === "random:index/randomString:RandomString") {
+        state.result = randomResult(type, name, inputs);
+    } else if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) {
+        const metadata = { ...(inputs.metadata ?? {}) };
+        if (!metadata.name) {
+            metadata.name = `${name}-${digest(type, name).toString("hex").slice(0, 8)}`;
+            metadata.annotations = { ...(metadata.annotations ?? {}), "pulumi.com/autonamed": "true" };
+        }
+        state.metadata = metadata;
+        if (type === "kubernetes:core/v1:Service" && inputs.spec?.type === "LoadBalancer") {
+            const ips = String(metadata.annotations?.["metallb.io/loadBalancerIPs"] ?? "").split(",").filter(Boolean);
+            state.status = { loadBalancer: { ingress: ips.map((ip) => ({ ip: ip.trim() })) } };
+        }
+    } else if (type.startsWith("postgresql:") && inputs.name === undefined) {
+        state.name = name;
+    }
+    return state;
+}
+
+let lastRun: Map<string, RecordedResource> = new Map();
+
+/** What the most recent run registered so far, even if the program then threw. */
+export function recordedSoFar(): RecordedResource[] {
+    return [...lastRun.values()];
+}
+
+/** Runs the program once under mocks with a stack's config and returns what it registered. */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const project = readProjectFile().name;
+    const config = stackConfig(options.stack, options.overrides);
+    const byUrn = new Map<string, RecordedResource>();
+    lastRun = byUrn;
+    const order: string[] = [];
+    const pending = new Map<string, { urn: string; parent: string; dependencies: string[] }>();
+
+    await pulumi.runtime.setMocks({
+        newResource(args) {
+            const state = computedState(args.type, args.name, args.inputs);
+            const key = `${args.type}::${args.name}`;
+            const meta = pending.get(key) ?? { urn: `${args.type}::${args.name}`, parent: "", dependencies: [] };
+            const recorded: RecordedResource = {
+                urn: meta.urn,
+                type: args.type,
+                name: args.name,
+                custom: args.custom ?? true,
+                parent: meta.parent,
+                dependencies: meta.dependencies,
+                inputs: unwrapSecrets(args.inputs),
+                secretInputs: Object.keys(args.inputs ?? {}).filter((k) => isSecretWrapper(args.inputs[k])),
+                state: unwrapSecrets(state),
+            };
+            byUrn.set(key, recorded);
+            order.push(key);
+            return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+        },
+        call(args) {
+            return args.inputs;
+        },
+    }, project, options.stack, false);
+    pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((k) => `${project}:${k}`));
+
+    // Record each registration's parent and dependencies, which the mock callback does not see.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: any, cb: unknown): Promise<void>;
+        newUrn(parent: string, type: string, name: string): string;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: unknown) => {
+        const parent: string = req.getParent() ?? "";
+        pending.set(`${req.getType()}::${req.getName()}`, {
+            urn: monitor.newUrn(parent, req.getType(), req.getName()),
+            parent,
+            dependencies: [...(req.getDependenciesList?.() ?? [])],
+        });
+        return register(req, cb);
+    };
+
+    const exported = await options.load();
+    const outputs: Record<string, StackOutput> = {};
+    for (const [key, value] of Object.entries(exported)) {
+        if (key === "default" || key === "__esModule") continue;
+        if (pulumi.Output.isInstance(value)) {
+            outputs[key] = { value: unwrapSecrets(await (value as any).promise()), secret: await pulumi.isSecret(value) };
+        } else if (typeof value !== "function") {
+            outputs[key] = { value, secret: false };
+        }
+    }
+    await pulumi.runtime.disconnect();
+
+    const resources = order.map((key) => byUrn.get(key)!);
+    return { stack: options.stack, resources: dedupe(resources), outputs };
+}
+
+function dedupe(resources: RecordedResource[]): RecordedResource[] {
+    const seen = new Set<string>();
+    return resources.filter((r) => {
+        const key = `${r.type}::${r.name}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}

@@ -1,0 +1,29 @@
+// The stack outputs: the contract app repos read through a StackReference. Renaming a field here
+// is a breaking change for every consumer (examples/app-consumer type-checks against it).
+
+/** What one hosted app needs to talk to its own schema. */
+export interface AppOutput {
+    /** The app's PostgreSQL schema. */
+    schema: string;
+    /** PostgREST profile headers selecting the schema (supabase-js sets them from `db.schema`). */
+    profileHeaders: { "Accept-Profile": string; "Content-Profile": string };
+}
+
+export interface PlatformOutputs {
+    /** External gateway URL (Kong), e.g. http://10.89.97.214:8000. */
+    apiUrl: string;
+    /** External dashboard URL (behind the dashboard credentials). */
+    studioUrl: string;
+    /** Public API key (role anon); safe in front-end builds. */
+    anonKey: string;
+    /** Admin API key (role service_role, bypasses RLS). Secret. */
+    serviceRoleKey: string;
+    /** JWT signing secret, for backends that verify user tokens themselves. Secret. */
+    jwtSecret: string;
+    /** Kubernetes namespace of the platform. */
+    namespace: string;
+    /** In-cluster database host (never exposed outside the cluster). */
+    databaseHost: string;
+    /** Per app (keyed by app name). */
+    apps: Record<string, AppOutput>;
+}

@@ -1,0 +1,126 @@
+// Bad stack config is refused with one error naming the key, the value and the fix, before any
+// resource is registered. Each case runs the real program on the dev stack with one bad value.
+import { describe, expect, it } from "vitest";
+import { imageTag, isCidr, isIPv4, loadConfig } from "../config";
+import { runExpectingFailure } from "./support/program";
+
+async function refused(overrides: Record<string, unknown>, secretKeys: string[] = []) {
+    const { error, registered } = await runExpectingFailure("dev", { overrides, secretKeys });
+    // The module cache is reset per run, so compare by name rather than class identity.
+    expect(error.name).toBe("ConfigError");
+    expect(registered).toEqual([]);
+    return error.message;
+}
+
+describe("stack config validation", () => {
+    it("refuses an IP that is not IPv4", async () => {
+        const message = await refused({ kongLoadBalancerIp: "10.89.97.300" });
+        expect(message).toContain('supabase-platform:kongLoadBalancerIp = "10.89.97.300": must be an IPv4 address');
+    });
+
+    it("refuses duplicated LoadBalancer IPs", async () => {
+        const message = await refused({ studioLoadBalancerIp: "10.89.97.214" });
+        expect(message).toContain('supabase-platform:studioLoadBalancerIp = "10.89.97.214": duplicates supabase-platform:kongLoadBalancerIp');
+    });
+
+    it("refuses storage sizes that are not Kubernetes quantities", async () => {
+        const message = await refused({ postgresVolumeSize: "20 GB" });
+        expect(message).toContain('supabase-platform:postgresVolumeSize = "20 GB": must be a positive Kubernetes quantity');
+    });
+
+    it("refuses a namespace that is not a DNS-1123 label", async () => {
+        const message = await refused({ namespace: "Supabase_Prod" });
+        expect(message).toContain('supabase-platform:namespace = "Supabase_Prod": must be a DNS-1123 label');
+    });
+
+    it("refuses a storage class name that is not a DNS-1123 subdomain", async () => {
+        const message = await refused({ storageClassName: "Longhorn!" });
+        expect(message).toContain('supabase-platform:storageClassName = "Longhorn!": must be a DNS-1123 subdomain');
+    });
+
+    it("refuses app names that are not SQL identifiers", async () => {
+        const message = await refused({ apps: ["home-portal", "1money"] });
+        expect(message).toContain('supabase-platform:apps = "home-portal": each app name must be a lower-case SQL identifier');
+        expect(message).toContain('supabase-platform:apps = "1money": each app name must be a lower-case SQL identifier');
+    });
+
+    it.each(["auth", "storage", "public", "extensions", "graphql", "graphql_public", "realtime", "_realtime", "supabase_functions", "pg_toast"])(
+        "refuses the Supabase-owned schema %s as an app", async (schema) => {
+            const message = await refused({ apps: ["home_portal", schema] });
+            expect(message).toContain(`supabase-platform:apps = "${schema}": collides with a schema Supabase owns`);
+        });
+
+    it("refuses duplicate app names", async () => {
+        const message = await refused({ apps: ["home_portal", "home_portal"] });
+        expect(message).toContain('supabase-platform:apps = "home_portal": is listed twice');
+    });
+
+    it("refuses an image without a tag", async () => {
+        const message = await refused({ kongImage: "kong" });
+        expect(message).toContain('supabase-platform:kongImage = "kong": has no tag; pin a version, e.g. kong:2.8.1');
+    });
+
+    it("refuses an image tagged latest, even behind a registry port", async () => {
+        const message = await refused({ postgresImage: "registry.local:5000/supabase/postgres:latest" });
+        expect(message).toContain('supabase-platform:postgresImage = "registry.local:5000/supabase/postgres:latest": uses "latest"');
+    });
+
+    it("refuses non-positive JWT lifetimes", async () => {
+        const message = await refused({ apiKeyLifetimeDays: 0, jwtExpirySeconds: -5 });
+        expect(message).toContain("supabase-platform:apiKeyLifetimeDays = 0: must be ≥ 1");
+        expect(message).toContain("supabase-platform:jwtExpirySeconds = -5: must be ≥ 1");
+    });
+
+    it("refuses a user-supplied JWT secret under 32 characters without printing it", async () => {
+        const message = await refused({ jwtSecret: "short-secret" }, ["jwtSecret"]);
+        expect(message).toContain("supabase-platform:jwtSecret = [secret, 12 characters]: must be at least 32 characters");
+        expect(message).not.toContain("short-secret");
+    });
+
+    it("refuses keys whose lifetime has already ended", async () => {
+        const message = await refused({ jwtIssuedAt: 1_600_000_000, apiKeyLifetimeDays: 30 });
+        expect(message).toContain("supabase-platform:jwtIssuedAt = 1600000000: with apiKeyLifetimeDays=30 the keys have already expired");
+    });
+
+    it("refuses unknown keys and suggests the declared spelling", async () => {
+        const message = await refused({ kongLoadbalancerIp: "10.0.0.1" });
+        expect(message).toContain('supabase-platform:kongLoadbalancerIp = "10.0.0.1": unknown key; did you mean "kongLoadBalancerIp"?');
+    });
+
+    it("refuses an admin LoadBalancer without source ranges, or open to everyone", async () => {
+        const missing = await refused({ dbAdminEndpoint: "loadbalancer", dbAdminLoadBalancerIp: "10.89.97.216" });
+        expect(missing).toContain("supabase-platform:dbAdminSourceRanges = []: the admin LoadBalancer exposes the database");
+        const open = await refused({ dbAdminEndpoint: "loadbalancer", dbAdminLoadBalancerIp: "10.89.97.216", dbAdminSourceRanges: ["0.0.0.0/0"] });
+        expect(open).toContain('supabase-platform:dbAdminSourceRanges = "0.0.0.0/0": opens the database to everyone');
+    });
+
+    it("reports every problem at once", async () => {
+        const message = await refused({ namespace: "Bad_NS", kongImage: "kong:latest", apps: ["auth"], postgresVolumeSize: "lots" });
+        expect(message).toMatch(/^Invalid stack configuration \(4 problems\)/);
+        for (const key of ["namespace", "kongImage", "apps", "postgresVolumeSize"]) expect(message).toContain(`supabase-platform:${key} =`);
+    });
+});
+
+describe("config helpers", () => {
+    it("parses image tags after the last path segment", () => {
+        expect(imageTag("kong:2.8.1")).toBe("2.8.1");
+        expect(imageTag("registry:5000/kong")).toBeUndefined();
+        expect(imageTag("registry:5000/kong:3@sha256:abc")).toBe("3");
+    });
+
+    it("recognises IPv4 addresses and CIDRs", () => {
+        expect(isIPv4("10.89.97.214")).toBe(true);
+        expect(isIPv4("010.1.1.1")).toBe(false);
+        expect(isIPv4("1.2.3")).toBe(false);
+        expect(isCidr("192.168.10.0/24")).toBe(true);
+        expect(isCidr("192.168.10.0/33")).toBe(false);
+    });
+
+    it("applies defaults when a key is unset", () => {
+        const config = loadConfig({ project: "supabase-platform", stack: "t", get: () => undefined, keys: () => [] });
+        expect(config.namespace).toBe("supabase");
+        expect(config.images.kong).toBe("kong:2.8.1");
+        expect(config.keys.apiKeyLifetimeDays).toBe(1825);
+        expect(config.dbAdmin).toEqual({ mode: "cluster" });
+    });
+});

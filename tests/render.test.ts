@@ -1,0 +1,65 @@
+// The offline render: files per object, redaction, summary, and a non-zero exit on bad config.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import * as YAML from "yaml";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { PROJECT_ROOT } from "../offline/stack-config";
+
+describe("npm run render", () => {
+    let outRoot: string;
+    let result: Awaited<ReturnType<typeof import("../offline/render").render>>;
+    let text: string;
+    beforeAll(async () => {
+        outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+        vi.resetModules();
+        const { render, summary } = await import("../offline/render");
+        result = await render("dev", outRoot);
+        text = summary(result);
+    });
+
+    it("writes one YAML file per Kubernetes object", () => {
+        const files = fs.readdirSync(path.join(outRoot, "dev")).sort();
+        expect(files).toEqual([...result.files].sort());
+        expect(files).toContain("supabase_statefulset_postgres.yaml");
+        const sts = YAML.parse(fs.readFileSync(path.join(outRoot, "dev", "supabase_statefulset_postgres.yaml"), "utf8"));
+        expect(sts.kind).toBe("StatefulSet");
+        expect(sts.apiVersion).toBe("apps/v1");
+    });
+
+    it("redacts every Secret value", () => {
+        const secretFiles = result.files.filter((f) => f.includes("_secret_"));
+        expect(secretFiles.length).toBeGreaterThan(0);
+        for (const file of secretFiles) {
+            const secret = YAML.parse(fs.readFileSync(path.join(outRoot, "dev", file), "utf8"));
+            expect(Object.values(secret.stringData)).toEqual(Object.keys(secret.stringData).map(() => "<redacted>"));
+        }
+        const everything = result.files.map((f) => fs.readFileSync(path.join(outRoot, "dev", f), "utf8")).join("\n");
+        expect(everything).not.toContain(result.run.outputs.jwtSecret.value as string);
+    });
+
+    it("parses --stack and --config overrides", async () => {
+        const { parseArgs } = await import("../offline/render");
+        expect(parseArgs(["--stack", "prod", "--config", "rotation=2", "--config=apps=[\"a_b\"]"]))
+            .toEqual({ stack: "prod", overrides: { rotation: 2, apps: ["a_b"] } });
+        expect(() => parseArgs(["--bogus"])).toThrow(/unknown argument/);
+    });
+
+    it("prints a summary that says no cluster was contacted", () => {
+        expect(text).toContain("No cluster was contacted");
+        expect(text).toContain("supabase/postgres:15.1.1.78");
+        expect(text).toMatch(/Postgres\s+\d+/);
+        expect(text).toContain("jwtSecret        [secret]");
+    });
+
+    it("exits non-zero with the config errors on bad config", async () => {
+        const args = ["tsx", "offline/render.ts", "--stack", "prod", "--config", "kongLoadBalancerIp=not-an-ip", "--config", 'apps=["auth"]'];
+        const error = await promisify(execFile)("npx", args, { cwd: PROJECT_ROOT })
+            .then(() => undefined, (e: { code: number; stderr: string }) => e);
+        expect(error?.code).toBe(1);
+        expect(error?.stderr).toContain('supabase-platform:kongLoadBalancerIp = "not-an-ip"');
+        expect(error?.stderr).toContain('supabase-platform:apps = "auth"');
+    });
+});
