@@ -7,12 +7,18 @@ import * as YAML from "yaml";
 import { ConfigError } from "../config";
 import { ProgramRun, runProgram } from "./engine";
 import { kubernetesObjects, containersOf, Manifest, redact } from "./manifests";
+import { REPORTS } from "./reports";
 import { PROJECT_ROOT } from "./stack-config";
 
 export interface RenderResult {
     run: ProgramRun;
     outDir: string;
+    /** Manifest files written under outDir. */
     files: string[];
+    /** Summary lines of the extra reports (see offline/reports). */
+    reportLines: string[];
+    /** True when a report found a mandatory failure. */
+    failed: boolean;
 }
 
 function fileNameOf(manifest: Manifest): string {
@@ -43,7 +49,9 @@ export async function render(stack: string, outRoot = path.join(PROJECT_ROOT, "o
         fs.writeFileSync(path.join(outDir, file), YAML.stringify(redact(manifest), { lineWidth: 0 }));
         files.push(file);
     }
-    return { run, outDir, files };
+    const reportLines = REPORTS.flatMap((report) => report.write(run, outDir));
+    const failed = REPORTS.some((report) => report.failed?.(run) ?? false);
+    return { run, outDir, files, reportLines, failed };
 }
 
 export function summary(result: RenderResult): string {
@@ -70,6 +78,7 @@ export function summary(result: RenderResult): string {
         ...(loadBalancers.length ? loadBalancers.map((l) => `  ${l}`) : ["  (none)"]),
         "Stack outputs:",
         ...Object.entries(run.outputs).map(([k, o]) => `  ${k.padEnd(16)} ${o.secret ? "[secret]" : JSON.stringify(o.value)}`),
+        ...result.reportLines,
     ];
     return lines.join("\n");
 }
@@ -107,6 +116,7 @@ if (require.main === module) {
         })
         .then((result) => {
             console.log(summary(result));
+            if (result.failed) process.exitCode = 1;
         })
         .catch((err: unknown) => {
             if (err instanceof ConfigError) console.error(err.message);
