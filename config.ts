@@ -103,6 +103,22 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     dbAdminPort: { type: "integer", default: 5432, description: "Local port of `kubectl port-forward` (port-forward mode)." },
     dbAdminLoadBalancerIp: { type: "string", default: "", description: "MetalLB IP of the opt-in admin LoadBalancer (loadbalancer mode)." },
     dbAdminSourceRanges: { type: "array", default: [], description: "CIDRs allowed to reach the admin LoadBalancer (required in loadbalancer mode, never 0.0.0.0/0)." },
+    backupSchedule: { type: "string", default: "30 2 * * *", description: "Cron schedule (UTC) of the logical dump CronJob (roles, `auth` and the app schemas)." },
+    backupRetain: { type: "integer", default: 7, description: "Logical dumps kept; older ones are deleted by the backup job itself." },
+    backupTarget: { type: "string", default: "pvc", description: "Where dumps go: `pvc` (a Longhorn volume in the namespace) or `s3` (uploaded to backupS3Bucket)." },
+    backupVolumeSize: { type: "string", default: "10Gi", description: "Size of the dump volume (pvc target); holds backupRetain dumps." },
+    backupS3Bucket: { type: "string", default: "", description: "Bucket of the dumps (s3 target); keep it off-cluster." },
+    backupS3Prefix: { type: "string", default: "postgres", description: "Key prefix of the dumps in the bucket (s3 target)." },
+    backupS3Endpoint: { type: "string", default: "", description: "S3 endpoint URL of the dump bucket; empty for AWS." },
+    backupS3Region: { type: "string", default: "us-east-1", description: "Region of the dump bucket." },
+    backupS3AccessKeyId: { type: "string", secret: true, default: "", description: "Access key id for the dump bucket (secret; s3 target)." },
+    backupS3SecretAccessKey: { type: "string", secret: true, default: "", description: "Secret access key for the dump bucket (secret; s3 target)." },
+    backupUploaderImage: { type: "string", default: "amazon/aws-cli:2.15.0", description: "Image that uploads dumps to S3 (pinned tag, never latest)." },
+    longhornNamespace: { type: "string", default: "longhorn-system", description: "Namespace Longhorn runs in (its RecurringJobs must live there)." },
+    longhornSnapshotSchedule: { type: "string", default: "0 * * * *", description: "Cron schedule of the Longhorn snapshot RecurringJob of the database volumes." },
+    longhornSnapshotRetain: { type: "integer", default: 24, description: "Longhorn snapshots kept per database volume." },
+    longhornBackupSchedule: { type: "string", default: "0 3 * * *", description: "Cron schedule of the Longhorn backup RecurringJob (needs a Longhorn backup target); empty disables it." },
+    longhornBackupRetain: { type: "integer", default: 14, description: "Longhorn backups kept per database volume." },
 };
 
 export interface AppConfig {
@@ -163,10 +179,29 @@ export interface PlatformConfig {
         fileSizeLimit: number;
         s3?: { bucket: string; endpoint: string; region: string; forcePathStyle: boolean; accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
     };
+    backup: BackupConfig;
     dbAdmin:
         | { mode: "cluster" }
         | { mode: "port-forward"; port: number }
         | { mode: "loadbalancer"; ip: string; sourceRanges: string[] };
+}
+
+/** Logical dumps (CronJob) and Longhorn RecurringJobs of the database volumes (components/backup.ts). */
+export interface BackupConfig {
+    schedule: string;
+    retain: number;
+    target: "pvc" | "s3";
+    volumeSize: string;
+    s3?: { bucket: string; prefix: string; endpoint: string; region: string; accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+    uploaderImage: string;
+    longhorn: {
+        namespace: string;
+        snapshotSchedule: string;
+        snapshotRetain: number;
+        /** Undefined when longhornBackupSchedule is empty. */
+        backupSchedule?: string;
+        backupRetain: number;
+    };
 }
 
 /** Every config problem at once; thrown before any resource is registered. */
@@ -424,6 +459,53 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource()): Platfor
         fail("dbAdminEndpoint", adminMode, 'must be "cluster", "port-forward" or "loadbalancer"');
     }
 
+    const cron = (key: string, optional = false): string => {
+        const value = str(key).trim();
+        if (optional && value === "") return value;
+        const fields = value.split(/\s+/);
+        if (fields.length !== 5 || !fields.every((f) => /^[0-9*/,-]+$/.test(f))) {
+            fail(key, value, 'must be a five-field cron expression such as "30 2 * * *"');
+        }
+        return value;
+    };
+    const backupTarget = str("backupTarget");
+    if (backupTarget !== "pvc" && backupTarget !== "s3") fail("backupTarget", backupTarget, 'must be "pvc" or "s3"');
+    let backupS3: BackupConfig["s3"];
+    if (backupTarget === "s3") {
+        const bucket = str("backupS3Bucket");
+        if (!bucket) fail("backupS3Bucket", bucket, "is required when backupTarget is s3");
+        if (str("backupS3Endpoint")) url("backupS3Endpoint");
+        const accessKeyId = secretValue("backupS3AccessKeyId");
+        const secretAccessKey = secretValue("backupS3SecretAccessKey");
+        if (!accessKeyId) fail("backupS3AccessKeyId", "", "is required when backupTarget is s3: `pulumi config set --secret backupS3AccessKeyId ...`");
+        if (!secretAccessKey) fail("backupS3SecretAccessKey", "", "is required when backupTarget is s3: `pulumi config set --secret backupS3SecretAccessKey ...`");
+        backupS3 = {
+            bucket, prefix: str("backupS3Prefix").replace(/^\/+|\/+$/g, ""), endpoint: str("backupS3Endpoint"), region: str("backupS3Region"),
+            accessKeyId: accessKeyId ?? pulumi.secret(""), secretAccessKey: secretAccessKey ?? pulumi.secret(""),
+        };
+    }
+    const uploaderImage = str("backupUploaderImage");
+    const uploaderTag = imageTag(uploaderImage);
+    if (!uploaderImage || uploaderTag === undefined || uploaderTag === "latest") {
+        fail("backupUploaderImage", uploaderImage, "must be an image with a pinned tag, e.g. amazon/aws-cli:2.15.0");
+    }
+    const longhornBackupSchedule = cron("longhornBackupSchedule", true);
+    const backup: BackupConfig = {
+        schedule: cron("backupSchedule"),
+        retain: int("backupRetain", 1),
+        target: backupTarget === "s3" ? "s3" : "pvc",
+        volumeSize: quantity("backupVolumeSize"),
+        s3: backupS3,
+        uploaderImage,
+        longhorn: {
+            namespace: dnsLabel("longhornNamespace"),
+            snapshotSchedule: cron("longhornSnapshotSchedule"),
+            snapshotRetain: int("longhornSnapshotRetain", 1),
+            backupSchedule: longhornBackupSchedule === "" ? undefined : longhornBackupSchedule,
+            backupRetain: int("longhornBackupRetain", 1),
+        },
+    };
+
     const lbIps: [string, string][] = [["kongLoadBalancerIp", kongIp], ["studioLoadBalancerIp", studioIp]];
     if (dbAdmin.mode === "loadbalancer" && adminIp) lbIps.push(["dbAdminLoadBalancerIp", adminIp]);
     for (let i = 0; i < lbIps.length; i++) {
@@ -470,6 +552,7 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource()): Platfor
             s3,
         },
         dbAdmin,
+        backup,
     };
     if (problems.length > 0) throw new ConfigError(problems);
     return config;

@@ -6,8 +6,9 @@ import { appOutputs, SupabasePlatform } from "./components/platform";
 const config = loadConfig();
 const platform = new SupabasePlatform("supabase", { config });
 
-export const apiUrl = platform.apiUrl;
-export const studioUrl = platform.studioUrl;
+// At the addresses MetalLB assigned to the Kong LoadBalancers (the dashboard is Kong's basic-auth route).
+export const apiUrl = platform.kong.apiUrl;
+export const studioUrl = platform.kong.dashboardUrl;
 export const anonKey = platform.bundle.values.anonKey;
 export const serviceRoleKey = platform.bundle.values.serviceRoleKey;
 export const jwtSecret = platform.bundle.values.jwtSecret;

@@ -12,7 +12,7 @@ export interface AppOutput {
 export interface PlatformOutputs {
     /** External gateway URL (Kong), e.g. http://10.89.97.214:8000. */
     apiUrl: string;
-    /** External dashboard URL (behind the dashboard credentials). */
+    /** External dashboard URL: Kong's basic-auth route on the dashboard LoadBalancer, e.g. http://10.89.97.215:3000. */
     studioUrl: string;
     /** Public API key (role anon); safe in front-end builds. */
     anonKey: string;

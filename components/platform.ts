@@ -3,10 +3,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { AppOutput } from "../outputs";
+import { Backup } from "./backup";
 import { ClusterPrerequisites } from "./cluster";
+import { DatabaseLayer } from "./database/layer";
 import { SERVICES } from "./endpoints";
+import { GoTrue } from "./gotrue";
+import { Kong } from "./kong";
+import { Meta } from "./meta";
+import { BACKUP_APP, NetworkPolicies } from "./network-policies";
 import { Postgres } from "./postgres";
+import { Rest } from "./rest";
 import { SecretBundle } from "./secrets";
+import { Storage } from "./storage";
+import { Studio } from "./studio";
 
 export interface SupabasePlatformArgs {
     /** The validated stack config (see config.ts). */
@@ -25,6 +34,18 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly cluster: ClusterPrerequisites;
     readonly bundle: SecretBundle;
     readonly postgres: Postgres;
+    /** Schemas, grants, tables, RLS policies and buckets of the hosted apps. */
+    readonly database: DatabaseLayer;
+    readonly gotrue: GoTrue;
+    readonly rest: Rest;
+    readonly storage: Storage;
+    readonly meta: Meta;
+    readonly kong: Kong;
+    readonly studio: Studio;
+    /** Longhorn RecurringJobs and the logical dump CronJob of the database. */
+    readonly backup: Backup;
+    /** Default deny plus the allows the wiring above needs. */
+    readonly networkPolicies: NetworkPolicies;
     readonly apiUrl: string;
     readonly studioUrl: string;
 
@@ -39,6 +60,30 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.apiUrl = `http://${config.network.kongIp}:${SERVICES.kong.port}`;
+        const services = { config, namespace, bundle: this.bundle, postgres: this.postgres };
+        this.gotrue = new GoTrue("gotrue", { ...services, apiExternalUrl: this.apiUrl }, { parent: this });
+        this.rest = new Rest("rest", services, { parent: this });
+        this.storage = new Storage("storage", { ...services, storageClass: this.cluster.storageClass }, { parent: this });
+        this.database = new DatabaseLayer("database", {
+            config, namespace, bundle: this.bundle, postgres: this.postgres, storageReady: this.storage.ready,
+        }, { parent: this });
+        this.meta = new Meta("meta", services, { parent: this });
+        this.kong = new Kong("kong", {
+            config, namespace, bundle: this.bundle, addressPool: this.cluster.addressPool,
+            upstreams: { gotrue: this.gotrue, rest: this.rest, storage: this.storage, meta: this.meta },
+        }, { parent: this });
+        this.studio = new Studio("studio", {
+            config, namespace, bundle: this.bundle, metaUrl: this.meta.url,
+            gateway: { internalUrl: this.kong.internalUrl, publicUrl: this.kong.publicUrl },
+            after: [this.kong.ready],
+        }, { parent: this });
+        this.backup = new Backup("backup", {
+            config, namespace, bundle: this.bundle, databaseHost: this.postgres.host,
+        }, { parent: this, dependsOn: [this.postgres.ready] });
+        const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio];
+        this.networkPolicies = new NetworkPolicies("network-policies", {
+            config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP],
+        }, { parent: this });
         this.studioUrl = `http://${config.network.studioIp}:${SERVICES.studio.port}`;
         this.registerOutputs({ apiUrl: this.apiUrl, studioUrl: this.studioUrl });
     }

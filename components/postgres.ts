@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
+import { longhornPvcLabels } from "./backup-commands";
 import { SERVICES, serviceHost } from "./endpoints";
 import { SecretBundle } from "./secrets";
 import { Workload, workloadLabels } from "./workload";
@@ -132,8 +133,8 @@ export class Postgres extends pulumi.ComponentResource {
                 { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
             ],
             volumeClaimTemplates: [
-                claimTemplate("postgres-data", config.storage.storageClassName, config.postgres.volumeSize),
-                claimTemplate("postgres-config", config.storage.storageClassName, config.postgres.configVolumeSize),
+                claimTemplate("postgres-data", config.storage.storageClassName, config.postgres.volumeSize, config.namespace),
+                claimTemplate("postgres-config", config.storage.storageClassName, config.postgres.configVolumeSize, config.namespace),
             ],
             servicePorts: [{ name: "postgres", port: SERVICES.postgres.port, targetPort: "postgres" }],
         }, { parent: this, dependsOn: args.storageClass ? [args.storageClass] : [] });
@@ -151,9 +152,10 @@ export function databaseSecurityContext(): k8s.types.input.core.v1.SecurityConte
     };
 }
 
-function claimTemplate(name: string, storageClassName: string, size: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+// The recurring-job labels attach both volumes to the Longhorn snapshot/backup jobs (backup.ts).
+function claimTemplate(name: string, storageClassName: string, size: string, namespace: string): k8s.types.input.core.v1.PersistentVolumeClaim {
     return {
-        metadata: { name, labels: workloadLabels(SERVICES.postgres.name, "database") },
+        metadata: { name, labels: { ...workloadLabels(SERVICES.postgres.name, "database"), ...longhornPvcLabels(namespace) } },
         spec: {
             accessModes: ["ReadWriteOnce"],
             storageClassName,

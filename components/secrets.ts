@@ -23,7 +23,7 @@ export interface BundleValues {
 }
 
 /** Workloads that get a scoped Secret. */
-export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio";
+export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup";
 
 /**
  * Which secret each workload reads, keyed by the environment variable it is exposed as.
@@ -50,6 +50,12 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
         storage.AWS_ACCESS_KEY_ID = config.storageApi.s3.accessKeyId;
         storage.AWS_SECRET_ACCESS_KEY = config.storageApi.s3.secretAccessKey;
     }
+    // The dump CronJob connects as supabase_admin (same password) and, with an S3 target, uploads.
+    const backup: Record<string, pulumi.Output<string>> = { POSTGRES_PASSWORD: values.postgresPassword };
+    if (config.backup.s3) {
+        backup.AWS_ACCESS_KEY_ID = config.backup.s3.accessKeyId;
+        backup.AWS_SECRET_ACCESS_KEY = config.backup.s3.secretAccessKey;
+    }
     return {
         postgres: { POSTGRES_PASSWORD: values.postgresPassword },
         gotrue,
@@ -63,6 +69,7 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
             AUTH_JWT_SECRET: values.jwtSecret,
             PG_META_CRYPTO_KEY: values.pgMetaCryptoKey,
         },
+        backup,
     };
 }
 

@@ -79,19 +79,36 @@ export interface WorkloadArgs {
     automountServiceAccountToken?: boolean;
     /** Deployment update strategy; Recreate for pods holding a ReadWriteOnce volume. */
     strategy?: "RollingUpdate" | "Recreate";
+    /**
+     * PodDisruptionBudget: "auto" (default) adds `minAvailable: 1` when replicas ≥ 2, so a drain
+     * always leaves one pod serving; a single replica gets none, since any budget on it would
+     * block the drain. `false` opts out.
+     */
+    disruptionBudget?: "auto" | false;
+}
+
+/** The budget "auto" gives a workload, or undefined when it should have none. */
+export function disruptionBudgetSpec(replicas: number, selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec | undefined {
+    if (replicas < 2) return undefined;
+    // AlwaysAllow: a crash-looping pod is not "available" anyway and must never hold up a drain.
+    return { minAvailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" };
 }
 
 /** A workload's objects; the pod template is exported for policy and tests. */
 export class Workload {
+    /** The workload's name: its pods' app.kubernetes.io/name label and its Service's name. */
+    readonly name: string;
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
     readonly deployment?: k8s.apps.v1.Deployment;
     readonly statefulSet?: k8s.apps.v1.StatefulSet;
     readonly service?: k8s.core.v1.Service;
     readonly headlessService?: k8s.core.v1.Service;
+    readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
     /** The resource that is ready when the pods are ready (Pulumi awaits rollout). */
     readonly ready: pulumi.Resource;
 
     constructor(args: WorkloadArgs, opts: pulumi.CustomResourceOptions) {
+        this.name = args.name;
         const labels = workloadLabels(args.name, args.component);
         const selector = selectorLabels(args.name);
         const metadata = (name: string) => ({ name, namespace: args.namespace, labels });
@@ -157,6 +174,13 @@ export class Workload {
             this.service = new k8s.core.v1.Service(args.name, {
                 metadata: metadata(args.name),
                 spec: { type: "ClusterIP", selector, ports: args.servicePorts },
+            }, opts);
+        }
+        const budget = args.disruptionBudget === false ? undefined : disruptionBudgetSpec(args.replicas, selector);
+        if (budget) {
+            this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${args.name}-pdb`, {
+                metadata: metadata(args.name),
+                spec: budget,
             }, opts);
         }
         this.ready = (this.statefulSet ?? this.deployment)!;

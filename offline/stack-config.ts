@@ -1,6 +1,8 @@
 // Reads a stack's config the way the Pulumi CLI would: project defaults from Pulumi.yaml, then
-// the values of Pulumi.<stack>.yaml. Encrypted `secure:` values cannot be read without the CLI;
-// a stack that needs one is refused here rather than rendered with a made-up value.
+// the values of Pulumi.<stack>.yaml. Encrypted `secure:` values cannot be read without the CLI
+// and the stack's secrets provider; offline, each is replaced by a clearly labelled, deterministic
+// placeholder (see placeholderFor) unless an override supplies a value. The render lists the
+// replaced keys; the values only ever reach Secrets, which the render redacts.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -23,6 +25,37 @@ export function stackNames(root = PROJECT_ROOT): string[] {
         .sort();
 }
 
+export const PLACEHOLDER_PREFIX = "offline-placeholder:";
+
+/**
+ * The stand-in for an encrypted value: labelled with its key and padded to 48 characters, so
+ * it passes length checks meant for real secrets (a JWT secret needs 32) and is never mistaken
+ * for one.
+ */
+export function placeholderFor(key: string): string {
+    return `${PLACEHOLDER_PREFIX}${key}:`.padEnd(48, "x");
+}
+
+const placeholdersByStack = new Map<string, string[]>();
+
+/** Keys (without project prefix) whose encrypted value the last read of a stack replaced. */
+export function placeholdersUsed(stack: string): string[] {
+    return placeholdersByStack.get(stack) ?? [];
+}
+
+/** Keys (without project prefix) a stack file sets as `secure:` values. */
+export function encryptedKeys(stack: string, root = PROJECT_ROOT): string[] {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const stackFile = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return Object.entries(stackFile.config ?? {})
+        .filter(([, value]) => isEncrypted(value))
+        .map(([key]) => key.split(":").pop() as string);
+}
+
+function isEncrypted(value: unknown): boolean {
+    return !!value && typeof value === "object" && "secure" in (value as object);
+}
+
 /** Config values are strings on the wire: scalars as text, lists and objects as JSON. */
 function toWire(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
@@ -43,17 +76,25 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     for (const [key, spec] of Object.entries(project.config ?? {})) {
         if (spec.default !== undefined) result[`${project.name}:${key}`] = toWire(spec.default);
     }
+    const fullKey = (rawKey: string) => (rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`);
+    const overridden = new Set(Object.keys(overrides).map(fullKey));
+    const placeholders: string[] = [];
     for (const [rawKey, value] of Object.entries(stackFile.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            throw new Error(`${key} in ${path.basename(file)} is encrypted (secure:); the offline render cannot decrypt it. Pass a test value as an override.`);
+        const key = fullKey(rawKey);
+        if (isEncrypted(value)) {
+            if (overridden.has(key)) continue;
+            const shortKey = key.split(":").pop() as string;
+            result[key] = placeholderFor(shortKey);
+            placeholders.push(shortKey);
+            continue;
         }
         result[key] = toWire(value);
     }
     for (const [rawKey, value] of Object.entries(overrides)) {
-        const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
+        const key = fullKey(rawKey);
         if (value === undefined) delete result[key];
         else result[key] = toWire(value);
     }
+    placeholdersByStack.set(stack, placeholders.sort());
     return result;
 }

@@ -18,10 +18,12 @@ describe("config contract", () => {
         for (const key of Object.keys(CONFIG_KEYS)) expect(readme).toContain(`| \`${key}\` |`);
     });
 
-    it("every stack file sets only declared keys and no encrypted value", () => {
+    it("every stack file sets only declared keys; dev holds no encrypted value", () => {
         for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))) {
             const text = fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-            expect(text, file).not.toMatch(/^\s+secure:/m);
+            // dev renders and deploys with nothing but generated secrets; prod's secure: values are
+            // replaced offline by placeholders (tests/day2/environments.test.ts).
+            if (file === "Pulumi.dev.yaml") expect(text, file).not.toMatch(/^\s+secure:/m);
             for (const [, key] of text.matchAll(/^\s+supabase-platform:([A-Za-z0-9]+):/gm)) {
                 expect(Object.keys(CONFIG_KEYS), `${file}: ${key}`).toContain(key);
             }

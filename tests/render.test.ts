@@ -21,8 +21,10 @@ describe("npm run render", () => {
     });
 
     it("writes one YAML file per Kubernetes object", () => {
-        const files = fs.readdirSync(path.join(outRoot, "dev")).sort();
+        // Manifests are named <namespace>_<kind>_<name>.yaml; the reports write other names.
+        const files = fs.readdirSync(path.join(outRoot, "dev")).filter((f) => /^[^_]+_[a-z0-9]+_.+\.yaml$/.test(f)).sort();
         expect(files).toEqual([...result.files].sort());
+        expect(files.length).toBe(new Set(files).size);
         expect(files).toContain("supabase_statefulset_postgres.yaml");
         const sts = YAML.parse(fs.readFileSync(path.join(outRoot, "dev", "supabase_statefulset_postgres.yaml"), "utf8"));
         expect(sts.kind).toBe("StatefulSet");

@@ -1,4 +1,41 @@
-// Every rule of the pack, by area. (The rules arrive with the guardrails issue.)
-import { Policy } from "@pulumi/policy";
+// Every rule of the pack, by area. policies/index.ts builds the PolicyPack from this list; tests
+// and the offline render import it directly (building a pack would start a gRPC server).
+import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { connectionBudget } from "./connections";
+import { pdbAllowsDisruption, pdbForReplicatedWorkloads } from "./disruption";
+import { internalServicesNotExposed, loadBalancerAllowlist, loadBalancerNodePorts, metallbIpRequest, noNodePort } from "./exposure";
+import { gatewayRouteAuth } from "./gateway";
+import { imageDigestPinned, imageTagPinned } from "./images";
+import { networkPolicyCoverage, networkPolicyTargetsPods } from "./network";
+import { namespacePodSecurity, podSecurityRestricted, readOnlyRootFilesystem } from "./pod-security";
+import { livenessDiffersFromReadiness, readinessProbe } from "./probes";
+import { memoryLimits, resourceRequests } from "./resources";
+import { noDefaultSupabaseSecrets, jwtSecretLength, noLiteralSecretEnv, noSecretsInConfigMaps } from "./secrets";
+import { dedicatedServiceAccount, serviceAccountTokenNotMounted } from "./service-accounts";
+import { databaseVolumeLonghorn } from "./storage";
+import { probePortsExist, selectorMatchesTemplate, serviceSelectsPods, statefulSetHeadlessService } from "./wiring";
 
-export const allPolicies: Policy[] = [];
+export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** Area → rules; the README's rules table is generated from this. */
+export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
+    "pod security": [podSecurityRestricted, namespacePodSecurity, readOnlyRootFilesystem],
+    images: [imageTagPinned, imageDigestPinned],
+    probes: [readinessProbe, livenessDiffersFromReadiness],
+    resources: [resourceRequests, memoryLimits],
+    secrets: [noLiteralSecretEnv, noSecretsInConfigMaps, noDefaultSupabaseSecrets, jwtSecretLength],
+    exposure: [loadBalancerAllowlist, metallbIpRequest, noNodePort, loadBalancerNodePorts, internalServicesNotExposed],
+    gateway: [gatewayRouteAuth],
+    storage: [databaseVolumeLonghorn],
+    network: [networkPolicyCoverage, networkPolicyTargetsPods],
+    disruption: [pdbAllowsDisruption, pdbForReplicatedWorkloads],
+    wiring: [statefulSetHeadlessService, serviceSelectsPods, probePortsExist, selectorMatchesTemplate],
+    "service accounts": [dedicatedServiceAccount, serviceAccountTokenNotMounted],
+    connections: [connectionBudget],
+};
+
+export const allPolicies: AnyPolicy[] = Object.values(POLICY_AREAS).flat();
+
+export function isStackPolicy(p: Policy): p is StackValidationPolicy {
+    return typeof (p as StackValidationPolicy).validateStack === "function";
+}

@@ -1,0 +1,95 @@
+// DatabaseLayer: everything inside PostgreSQL the platform manages as code — the extensions, the
+// login roles' passwords, and per app its schema, grants, tables, policies and buckets. It runs
+// after PostgreSQL is ready, through the admin endpoint the config chooses (see admin.ts).
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import { PlatformConfig } from "../../config";
+import { Postgres } from "../postgres";
+import { SecretBundle } from "../secrets";
+import { adminEndpoint } from "./admin";
+import { AppDatabase, DATABASE, OBJECT_OWNER } from "./app";
+import { definitionFor, hasDefinition, validateDefinition } from "./apps";
+import { DbConnection } from "./providers/connection";
+import { RolePasswords } from "./providers/role-passwords";
+
+/** The seed's key extensions, all in the `extensions` schema (kept off the exposed `public`). */
+export const EXTENSIONS = ["uuid-ossp", "pgcrypto", "pg_stat_statements", "pg_trgm"];
+
+/** Login roles that share the database password (the image's 99-roles.sql plus the admins). */
+export const PASSWORD_ROLES = ["authenticator", "pgbouncer", "supabase_auth_admin", "supabase_storage_admin", "supabase_admin", "postgres"];
+
+export interface DatabaseLayerArgs {
+    config: PlatformConfig;
+    namespace: pulumi.Input<string>;
+    bundle: SecretBundle;
+    postgres: Postgres;
+    /** Ready once the storage service has migrated the storage schema; buckets wait for it. */
+    storageReady?: pulumi.Resource;
+}
+
+export class DatabaseLayer extends pulumi.ComponentResource {
+    readonly provider: postgresql.Provider;
+    /** Ready once every login role has the bundle's current password. */
+    readonly passwords: RolePasswords;
+    readonly apps: Record<string, AppDatabase> = {};
+    /** Host and port the layer connects to. */
+    readonly adminHost: string;
+    readonly adminPort: number;
+
+    constructor(name: string, args: DatabaseLayerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("supabase:database:DatabaseLayer", name, {}, opts);
+        const { config, bundle, postgres } = args;
+
+        const problems = config.apps.flatMap((app) => validateDefinition(definitionFor(app.name)));
+        const bucketIds = config.apps.flatMap((app) => definitionFor(app.name).buckets.map((b) => b.id));
+        for (const id of new Set(bucketIds)) {
+            if (bucketIds.indexOf(id) !== bucketIds.lastIndexOf(id)) problems.push(`bucket ${id} is declared by more than one app`);
+        }
+        if (problems.length > 0) throw new Error(`Invalid app database definitions:\n  - ${problems.join("\n  - ")}`);
+
+        const endpoint = adminEndpoint(name, config, args.namespace, this);
+        this.adminHost = endpoint.host;
+        this.adminPort = endpoint.port;
+        const reachable: pulumi.Resource[] = [postgres.ready, ...(endpoint.service ? [endpoint.service] : [])];
+
+        const connection: pulumi.Output<DbConnection> = pulumi.secret(bundle.values.postgresPassword.apply((password) => ({
+            host: endpoint.host, port: endpoint.port, user: OBJECT_OWNER, password, database: DATABASE,
+        })));
+
+        this.passwords = new RolePasswords(`${name}-role-passwords`, { connection, roles: PASSWORD_ROLES }, { parent: this, dependsOn: reachable });
+        const ready = [...reachable, this.passwords];
+
+        this.provider = new postgresql.Provider(`${name}-admin`, {
+            host: endpoint.host,
+            port: endpoint.port,
+            database: DATABASE,
+            username: OBJECT_OWNER,
+            password: bundle.values.postgresPassword,
+            // The supabase/postgres image runs with ssl = off; the admin path is in-cluster, a
+            // port-forward tunnel, or a LoadBalancer limited to the configured source ranges.
+            sslmode: "disable",
+            superuser: true,
+            connectTimeout: 30,
+        }, { parent: this, dependsOn: ready });
+
+        for (const extension of EXTENSIONS) {
+            new postgresql.Extension(`${name}-extension-${extension}`, {
+                name: extension, schema: "extensions", database: DATABASE,
+            }, { parent: this, provider: this.provider, dependsOn: ready });
+        }
+
+        for (const app of config.apps) {
+            if (!hasDefinition(app.name)) {
+                pulumi.log.warn(`app ${app.name} has no definition file (components/database/apps/${app.name}.ts): its schema and grants are created, no tables or buckets`, this);
+            }
+            this.apps[app.name] = new AppDatabase(app.name, {
+                definition: definitionFor(app.name),
+                provider: this.provider,
+                connection,
+                databaseReady: ready,
+                storageReady: args.storageReady ? [args.storageReady] : [],
+            }, { parent: this });
+        }
+        this.registerOutputs({ adminHost: this.adminHost, adminPort: this.adminPort });
+    }
+}

@@ -1,0 +1,119 @@
+// GoTrue (supabase/gotrue): sign-up, sign-in and JWT issuing, reached through Kong at /auth/v1.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig } from "../config";
+import { SERVICES, serviceUrl } from "./endpoints";
+import { ServiceArgs, waitForDatabase } from "./service-support";
+import { restrictedContainerSecurity, Workload } from "./workload";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/**
+ * UID 1000: the image's Dockerfile creates `adduser -D -u 1000 supabase` and switches to it
+ * (supabase/auth:Dockerfile; the Netlify-era image used the same UID for its user).
+ */
+export const GOTRUE_UID = 1000;
+
+/** GoTrue's pool is unbounded unless set (GOTRUE_DB_MAX_POOL_SIZE defaults to 0 = no limit). */
+export const GOTRUE_DB_POOL_SIZE = 10;
+
+/** Where a provider sends the browser back: GoTrue's callback behind the external gateway. */
+export function oauthRedirectUri(apiExternalUrl: string): string {
+    return `${apiExternalUrl}/auth/v1/callback`;
+}
+
+/** The non-secret environment; secrets are added from the gotrue Secret by the component. */
+export function gotrueEnv(config: PlatformConfig, apiExternalUrl: string): EnvVar[] {
+    const { auth } = config;
+    const env: Record<string, string> = {
+        GOTRUE_API_HOST: "0.0.0.0",
+        GOTRUE_API_PORT: String(SERVICES.gotrue.port),
+        API_EXTERNAL_URL: apiExternalUrl,
+        GOTRUE_DB_DRIVER: "postgres",
+        GOTRUE_DB_MAX_POOL_SIZE: String(GOTRUE_DB_POOL_SIZE),
+        GOTRUE_SITE_URL: auth.siteUrl,
+        GOTRUE_URI_ALLOW_LIST: auth.additionalRedirectUrls.join(","),
+        GOTRUE_DISABLE_SIGNUP: String(auth.disableSignup),
+        GOTRUE_JWT_ADMIN_ROLES: "service_role",
+        GOTRUE_JWT_AUD: "authenticated",
+        GOTRUE_JWT_DEFAULT_GROUP_NAME: "authenticated",
+        GOTRUE_JWT_EXP: String(config.keys.jwtExpirySeconds),
+        GOTRUE_EXTERNAL_EMAIL_ENABLED: "true",
+        GOTRUE_MAILER_AUTOCONFIRM: String(auth.enableEmailAutoconfirm),
+        // No SMS provider is configurable, so phone sign-up would only produce unverifiable users.
+        GOTRUE_EXTERNAL_PHONE_ENABLED: "false",
+        GOTRUE_SMS_AUTOCONFIRM: "false",
+    };
+    if (auth.smtp) {
+        Object.assign(env, {
+            GOTRUE_SMTP_HOST: auth.smtp.host,
+            GOTRUE_SMTP_PORT: String(auth.smtp.port),
+            GOTRUE_SMTP_USER: auth.smtp.user,
+            GOTRUE_SMTP_ADMIN_EMAIL: auth.smtp.adminEmail,
+            GOTRUE_SMTP_SENDER_NAME: auth.smtp.senderName,
+            // Mail links land on GoTrue's verify endpoint through the gateway.
+            GOTRUE_MAILER_URLPATHS_INVITE: "/auth/v1/verify",
+            GOTRUE_MAILER_URLPATHS_CONFIRMATION: "/auth/v1/verify",
+            GOTRUE_MAILER_URLPATHS_RECOVERY: "/auth/v1/verify",
+            GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: "/auth/v1/verify",
+        });
+    }
+    for (const { provider, clientId } of auth.oauth) {
+        const prefix = `GOTRUE_EXTERNAL_${provider.toUpperCase()}`;
+        env[`${prefix}_ENABLED`] = "true";
+        env[`${prefix}_CLIENT_ID`] = clientId;
+        env[`${prefix}_REDIRECT_URI`] = oauthRedirectUri(apiExternalUrl);
+    }
+    return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+export interface GoTrueArgs extends ServiceArgs {
+    /** The gateway's external URL (API_EXTERNAL_URL); OAuth callbacks and mail links use it. */
+    apiExternalUrl: string;
+}
+
+export class GoTrue extends pulumi.ComponentResource {
+    readonly workload: Workload;
+    /** The Deployment: ready once every replica passes its readiness probe. */
+    readonly ready: pulumi.Resource;
+    /** In-cluster URL of the GoTrue Service. */
+    readonly url: string;
+    /** Connections GoTrue may hold open: replicas × its pool size. */
+    readonly databaseConnections: number;
+
+    constructor(name: string, args: GoTrueArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("supabase:platform:GoTrue", name, {}, opts);
+        const { config, bundle } = args;
+        const { name: serviceName, port } = SERVICES.gotrue;
+        const replicas = config.replicas.gotrue;
+        const health = { httpGet: { path: "/health", port: "http" } };
+
+        this.workload = new Workload({
+            namespace: args.namespace,
+            name: serviceName,
+            component: "auth",
+            replicas,
+            checksums: [bundle.checksum("gotrue")],
+            initContainers: [waitForDatabase(config)],
+            containers: [{
+                name: "gotrue",
+                image: config.images.gotrue,
+                ports: [{ name: "http", containerPort: port }],
+                env: [...gotrueEnv(config, args.apiExternalUrl), ...bundle.env("gotrue")],
+                // Migrations of the auth schema run before the port opens; give them time
+                // before liveness applies.
+                startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+                readinessProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                securityContext: restrictedContainerSecurity(GOTRUE_UID),
+            }],
+            servicePorts: [{ name: "http", port, targetPort: "http" }],
+        }, { parent: this, dependsOn: [args.postgres.ready] });
+
+        this.ready = this.workload.ready;
+        this.url = serviceUrl("gotrue", config.namespace);
+        this.databaseConnections = replicas * GOTRUE_DB_POOL_SIZE;
+        this.registerOutputs({ url: this.url });
+    }
+}

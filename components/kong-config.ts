@@ -1,0 +1,193 @@
+// Pure: Kong's declarative config (DB-less, format 2.1) built from the bundle's values, so the keys
+// Kong accepts can only be the keys the platform signed. No Pulumi, no I/O: unit-testable as is.
+import * as YAML from "yaml";
+import { ServiceName, serviceUrl } from "./endpoints";
+
+/** Services Kong routes to. Realtime, functions and analytics are not deployed, so not routed. */
+export type KongUpstream = Extract<ServiceName, "gotrue" | "rest" | "storage" | "meta" | "studio">;
+export const KONG_UPSTREAMS: readonly KongUpstream[] = ["gotrue", "rest", "storage", "meta", "studio"];
+
+/** ACL groups: the anon key's consumer is in `anon`, the service_role key's in `admin`. */
+export const ACL_GROUPS = { anon: "anon", admin: "admin" } as const;
+export const DASHBOARD_CONSUMER = "DASHBOARD";
+
+export interface KongConfigInput {
+    /** The anon API key (consumer `anon`). */
+    anonKey: string;
+    /** The service_role API key (consumer `service_role`). */
+    serviceRoleKey: string;
+    /** Basic-auth user name of the dashboard route. */
+    dashboardUsername: string;
+    /** Basic-auth password of the dashboard route. */
+    dashboardPassword: string;
+    /** Namespace of the upstream Services. */
+    namespace: string;
+    /** Base URLs (no trailing slash) replacing the in-cluster Services of endpoints.ts. */
+    upstreams?: Partial<Record<KongUpstream, string>>;
+}
+
+export interface KongPlugin {
+    name: string;
+    config?: Record<string, unknown>;
+}
+
+export interface KongRoute {
+    name: string;
+    strip_path: boolean;
+    paths: string[];
+}
+
+export interface KongService {
+    name: string;
+    url: string;
+    routes: KongRoute[];
+    plugins: KongPlugin[];
+}
+
+export interface KongConsumer {
+    username: string;
+    keyauth_credentials?: { key: string }[];
+}
+
+export interface KongDeclarativeConfig {
+    _format_version: "2.1";
+    _transform: true;
+    consumers: KongConsumer[];
+    acls: { consumer: string; group: string }[];
+    basicauth_credentials: { consumer: string; username: string; password: string }[];
+    services: KongService[];
+}
+
+const cors = (): KongPlugin => ({ name: "cors" });
+const keyAuth = (hideCredentials: boolean): KongPlugin => ({ name: "key-auth", config: { hide_credentials: hideCredentials } });
+const acl = (allow: string[]): KongPlugin => ({ name: "acl", config: { hide_groups_header: true, allow } });
+const forbid = (): KongPlugin => ({ name: "request-termination", config: { status_code: 403, message: "Forbidden" } });
+const apiGroups = [ACL_GROUPS.admin, ACL_GROUPS.anon];
+
+function service(name: string, url: string, path: string, plugins: KongPlugin[]): KongService {
+    return { name, url, routes: [{ name: `${name}-route`, strip_path: true, paths: [path] }], plugins };
+}
+
+function checkInput(input: KongConfigInput): void {
+    const problems: string[] = [];
+    for (const field of ["anonKey", "serviceRoleKey", "dashboardUsername", "dashboardPassword", "namespace"] as const) {
+        if (typeof input[field] !== "string" || input[field].trim() === "") problems.push(`${field} is empty`);
+    }
+    // key-auth maps a key to exactly one consumer; equal keys would make service_role unreachable.
+    if (input.anonKey && input.anonKey === input.serviceRoleKey) problems.push("anonKey equals serviceRoleKey");
+    if (problems.length) throw new Error(`Cannot build the Kong config: ${problems.join("; ")}`);
+}
+
+/** The gateway's declarative config: consumers, credentials, ACLs and the route table. */
+export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
+    checkInput(input);
+    const base = (name: KongUpstream) => (input.upstreams?.[name] ?? serviceUrl(name, input.namespace)).replace(/\/+$/, "");
+    const gotrue = base("gotrue");
+    const rest = base("rest");
+    const studio = base("studio");
+    return {
+        _format_version: "2.1",
+        _transform: true,
+        consumers: [
+            { username: DASHBOARD_CONSUMER },
+            { username: "anon", keyauth_credentials: [{ key: input.anonKey }] },
+            { username: "service_role", keyauth_credentials: [{ key: input.serviceRoleKey }] },
+        ],
+        acls: [
+            { consumer: "anon", group: ACL_GROUPS.anon },
+            { consumer: "service_role", group: ACL_GROUPS.admin },
+        ],
+        basicauth_credentials: [
+            { consumer: DASHBOARD_CONSUMER, username: input.dashboardUsername, password: input.dashboardPassword },
+        ],
+        services: [
+            // GoTrue's e-mail and OAuth landing pages are opened from links, without an apikey.
+            service("auth-v1-open", `${gotrue}/verify`, "/auth/v1/verify", [cors()]),
+            service("auth-v1-open-callback", `${gotrue}/callback`, "/auth/v1/callback", [cors()]),
+            service("auth-v1-open-authorize", `${gotrue}/authorize`, "/auth/v1/authorize", [cors()]),
+            // GoTrue reads the apikey header itself, so it is passed through.
+            service("auth-v1", `${gotrue}/`, "/auth/v1/", [cors(), keyAuth(false), acl(apiGroups)]),
+            service("rest-v1", `${rest}/`, "/rest/v1/", [cors(), keyAuth(true), acl(apiGroups)]),
+            service("graphql-v1", `${rest}/rpc/graphql`, "/graphql/v1", [
+                cors(),
+                keyAuth(true),
+                { name: "request-transformer", config: { add: { headers: ["Content-Profile:graphql_public"] } } },
+                acl(apiGroups),
+            ]),
+            // Storage verifies the JWT itself and serves public buckets without any key.
+            service("storage-v1", `${base("storage")}/`, "/storage/v1/", [cors()]),
+            // postgres-meta runs arbitrary SQL as a superuser: service_role only.
+            service("meta", `${base("meta")}/`, "/pg/", [keyAuth(false), acl([ACL_GROUPS.admin])]),
+            service("mcp-blocker", `${studio}/api/mcp`, "/api/mcp", [forbid()]),
+            service("mcp", `${studio}/api/mcp`, "/mcp", [forbid()]),
+            // Studio has no login of its own: this basic-auth is the dashboard's only gate.
+            service("dashboard", `${studio}/`, "/", [cors(), { name: "basic-auth", config: { hide_credentials: true } }]),
+        ],
+    };
+}
+
+/**
+ * Every plugin the config needs loaded: those attached to services and routes, plus the plugins
+ * owning the credential entities (Kong refuses e.g. `acls` when `acl` is not loaded).
+ */
+export function kongPlugins(config: KongDeclarativeConfig): string[] {
+    const names = new Set(config.services.flatMap((s) => s.plugins.map((p) => p.name)));
+    if (config.consumers.some((c) => (c.keyauth_credentials ?? []).length > 0)) names.add("key-auth");
+    if (config.acls.length > 0) names.add("acl");
+    if (config.basicauth_credentials.length > 0) names.add("basic-auth");
+    return [...names].sort();
+}
+
+export function toKongYaml(config: KongDeclarativeConfig): string {
+    // Plain YAML without anchors: what a reviewer (or another tool) reads is what Kong reads.
+    return YAML.stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function parseKongYaml(text: string): KongDeclarativeConfig {
+    const parsed = YAML.parse(text) as KongDeclarativeConfig;
+    if (!parsed || parsed._format_version !== "2.1" || !Array.isArray(parsed.services)) {
+        throw new Error("not a Kong declarative config (format 2.1)");
+    }
+    return parsed;
+}
+
+export const REDACTED_CREDENTIAL = "<redacted>";
+
+/** A copy without keys, user names or passwords, for files a reviewer reads. */
+export function redactKongConfig(config: KongDeclarativeConfig): KongDeclarativeConfig {
+    return {
+        ...config,
+        consumers: config.consumers.map((c) => ({
+            ...c,
+            ...(c.keyauth_credentials ? { keyauth_credentials: c.keyauth_credentials.map(() => ({ key: REDACTED_CREDENTIAL })) } : {}),
+        })),
+        basicauth_credentials: config.basicauth_credentials.map((b) => ({
+            ...b, username: REDACTED_CREDENTIAL, password: REDACTED_CREDENTIAL,
+        })),
+    };
+}
+
+export type RouteAccess = "open" | "api-key" | "basic-auth" | "blocked";
+
+export interface RouteSummary {
+    path: string;
+    service: string;
+    upstream: string;
+    access: RouteAccess;
+    /** ACL groups allowed (empty when the route has no acl plugin). */
+    groups: string[];
+    plugins: string[];
+}
+
+/** One row per route path: what a reviewer (and the README table) wants to know. */
+export function routeTable(config: KongDeclarativeConfig): RouteSummary[] {
+    return config.services.flatMap((s) => {
+        const names = s.plugins.map((p) => p.name);
+        const access: RouteAccess = names.includes("request-termination") ? "blocked"
+            : names.includes("basic-auth") ? "basic-auth"
+            : names.includes("key-auth") ? "api-key" : "open";
+        const aclPlugin = s.plugins.find((p) => p.name === "acl");
+        const groups = (aclPlugin?.config?.allow as string[] | undefined) ?? [];
+        return s.routes.flatMap((r) => r.paths.map((path) => ({ path, service: s.name, upstream: s.url, access, groups, plugins: names })));
+    });
+}

@@ -1,0 +1,197 @@
+// Kong 2.8 in DB-less mode: the declarative config is rendered from the bundle into a Secret and
+// mounted as a file, so the keys Kong accepts are the keys the platform signed (no eval entrypoint,
+// no template). Two MetalLB LoadBalancers select Kong's pods: the API (8000/8443) and the dashboard
+// address (3000 → Kong's basic-auth route, never straight to Studio).
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig } from "../config";
+import { metallbIpAnnotation } from "./cluster";
+import { SERVICES, serviceUrl } from "./endpoints";
+import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, toKongYaml } from "./kong-config";
+import { SecretBundle } from "./secrets";
+import { checksumOf, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "./workload";
+
+/** The `kong` user of the official 2.x images (security-and-reliability.md §1.3). */
+export const KONG_UID = 1000;
+export const KONG_CONFIG_SECRET = "kong-config";
+export const KONG_CONFIG_FILE = "kong.yml";
+export const KONG_CONFIG_DIR = "/etc/kong/declarative";
+/** Human-readable copy of the dashboard login (Kong reads its own copy inside kong.yml). */
+export const DASHBOARD_CREDENTIALS_SECRET = "dashboard-credentials";
+export const KONG_STATUS_PORT = 8100;
+export const KONG_LB_SERVICE = "kong-lb";
+export const DASHBOARD_LB_SERVICE = "kong-dashboard-lb";
+/** The dashboard keeps the seed's address: <studioLoadBalancerIp>:3000. */
+export const DASHBOARD_PORT = SERVICES.studio.port;
+
+/** An upstream Kong routes to: its in-cluster URL and the resource that is ready when it is. */
+export interface KongUpstreamRef {
+    url: string;
+    ready: pulumi.Resource;
+}
+
+export interface KongArgs {
+    /** The validated stack config (see config.ts). */
+    config: PlatformConfig;
+    /** Namespace of the workload (the cluster's namespace Output, so it is created first). */
+    namespace: pulumi.Input<string>;
+    /** Source of the API keys and dashboard credentials rendered into kong.yml. */
+    bundle: SecretBundle;
+    /** The API services; Kong starts once all are ready (the seed's startup order). */
+    upstreams: Record<Exclude<KongUpstream, "studio">, KongUpstreamRef>;
+    /** MetalLB pool holding the IPs, when the program creates it. */
+    addressPool?: pulumi.Resource;
+}
+
+export class Kong extends pulumi.ComponentResource {
+    readonly workload: Workload;
+    /** The Deployment: ready once every replica answers on its status listener. */
+    readonly ready: pulumi.Resource;
+    readonly configSecret: k8s.core.v1.Secret;
+    readonly loadBalancer: k8s.core.v1.Service;
+    readonly dashboardLoadBalancer: k8s.core.v1.Service;
+    /** In-cluster gateway URL (for Studio's server side). */
+    readonly internalUrl: string;
+    /** External gateway URL from config (what browsers and apps use). */
+    readonly publicUrl: string;
+    /** External gateway URL at the address MetalLB assigned. */
+    readonly apiUrl: pulumi.Output<string>;
+    /** External dashboard URL at the address MetalLB assigned. */
+    readonly dashboardUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: KongArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("supabase:platform:Kong", name, {}, opts);
+        const { config, bundle } = args;
+        const { name: serviceName, port, httpsPort } = SERVICES.kong;
+        const values = bundle.values;
+        const labels = workloadLabels(serviceName, "gateway");
+
+        const declarative: pulumi.Output<KongDeclarativeConfig> = pulumi
+            .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword])
+            .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword]) => buildKongConfig({
+                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword,
+                namespace: config.namespace,
+                upstreams: {
+                    gotrue: args.upstreams.gotrue.url,
+                    rest: args.upstreams.rest.url,
+                    storage: args.upstreams.storage.url,
+                    meta: args.upstreams.meta.url,
+                    studio: serviceUrl("studio", config.namespace),
+                },
+            }));
+        const kongYaml = pulumi.secret(declarative.apply(toKongYaml));
+        // The plugin names are not secret; only the credentials in the same object are.
+        const plugins = pulumi.unsecret(declarative.apply((c) => kongPlugins(c).join(",")));
+
+        this.configSecret = new k8s.core.v1.Secret(`${name}-config`, {
+            metadata: { name: KONG_CONFIG_SECRET, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: { [KONG_CONFIG_FILE]: kongYaml },
+        }, { parent: this });
+        new k8s.core.v1.Secret(`${name}-dashboard-credentials`, {
+            metadata: { name: DASHBOARD_CREDENTIALS_SECRET, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: { username: values.dashboardUsername, password: values.dashboardPassword },
+        }, { parent: this });
+
+        const env: Record<string, pulumi.Input<string>> = {
+            KONG_DATABASE: "off",
+            KONG_DECLARATIVE_CONFIG: `${KONG_CONFIG_DIR}/${KONG_CONFIG_FILE}`,
+            KONG_PLUGINS: plugins,
+            // Prefer the last successful record type, then A: Services have no SRV worth asking for.
+            KONG_DNS_ORDER: "LAST,A,CNAME",
+            // Unprivileged ports, so the container needs no NET_BIND_SERVICE.
+            KONG_PROXY_LISTEN: `0.0.0.0:${port}, 0.0.0.0:${httpsPort} http2 ssl`,
+            // Read-only status API for the readiness probe; never exposed by a Service.
+            KONG_STATUS_LISTEN: `0.0.0.0:${KONG_STATUS_PORT}`,
+            // DB-less config comes only from the mounted file: no Admin API to change it at runtime.
+            KONG_ADMIN_LISTEN: "off",
+            // Studio and PostgREST send large headers (JWTs, profile headers).
+            KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
+            KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
+            // `auto` would start one worker per node CPU and outgrow the memory limit on big nodes.
+            KONG_NGINX_WORKER_PROCESSES: "2",
+            KONG_PROXY_ACCESS_LOG: "/dev/stdout",
+            KONG_PROXY_ERROR_LOG: "/dev/stderr",
+        };
+
+        this.workload = new Workload({
+            namespace: args.namespace,
+            name: serviceName,
+            component: "gateway",
+            replicas: config.replicas.kong,
+            checksums: [checksumOf(values.jwtSecret, [kongYaml])],
+            containers: [{
+                name: "kong",
+                image: config.images.kong,
+                ports: [
+                    { name: "http", containerPort: port },
+                    { name: "https", containerPort: httpsPort },
+                    { name: "status", containerPort: KONG_STATUS_PORT },
+                ],
+                env: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
+                // Status API (exists since 2.x; /status/ready only since 3.3): answers once a worker
+                // runs with the declarative config loaded. Liveness only asks whether the proxy
+                // accepts connections, so a slow upstream never restarts the gateway.
+                readinessProbe: { httpGet: { path: "/status", port: "status" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                securityContext: restrictedContainerSecurity(KONG_UID),
+                volumeMounts: [
+                    // The entrypoint runs `kong prepare` into the prefix (nginx.conf, temp dirs, default cert).
+                    { name: "kong-prefix", mountPath: "/usr/local/kong" },
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "declarative-config", mountPath: KONG_CONFIG_DIR, readOnly: true },
+                ],
+            }],
+            volumes: [
+                { name: "kong-prefix", emptyDir: { sizeLimit: "256Mi" } },
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                {
+                    name: "declarative-config",
+                    secret: {
+                        secretName: this.configSecret.metadata.name,
+                        items: [{ key: KONG_CONFIG_FILE, path: KONG_CONFIG_FILE }],
+                        defaultMode: 0o444,
+                    },
+                },
+            ],
+            servicePorts: [
+                { name: "http", port, targetPort: "http" },
+                { name: "https", port: httpsPort, targetPort: "https" },
+            ],
+        }, { parent: this, dependsOn: Object.values(args.upstreams).map((u) => u.ready) });
+        this.ready = this.workload.ready;
+
+        const lbOpts = { parent: this, dependsOn: args.addressPool ? [args.addressPool] : [] };
+        const loadBalancer = (resourceName: string, serviceNameLb: string, ip: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
+            new k8s.core.v1.Service(resourceName, {
+                metadata: { name: serviceNameLb, namespace: args.namespace, labels, annotations: metallbIpAnnotation(ip) },
+                spec: { type: "LoadBalancer", selector: selectorLabels(serviceName), ports },
+            }, lbOpts);
+        this.loadBalancer = loadBalancer(`${name}-lb`, KONG_LB_SERVICE, config.network.kongIp, [
+            { name: "http", port, targetPort: "http" },
+            { name: "https", port: httpsPort, targetPort: "https" },
+        ]);
+        this.dashboardLoadBalancer = loadBalancer(`${name}-dashboard-lb`, DASHBOARD_LB_SERVICE, config.network.studioIp, [
+            { name: "dashboard", port: DASHBOARD_PORT, targetPort: "http" },
+        ]);
+
+        this.internalUrl = serviceUrl("kong", config.namespace);
+        this.publicUrl = `http://${config.network.kongIp}:${port}`;
+        this.apiUrl = assignedUrl(this.loadBalancer, config.network.kongIp, port);
+        this.dashboardUrl = assignedUrl(this.dashboardLoadBalancer, config.network.studioIp, DASHBOARD_PORT);
+        this.registerOutputs({ apiUrl: this.apiUrl, dashboardUrl: this.dashboardUrl });
+    }
+}
+
+/**
+ * URL at the address the LoadBalancer got. The provider waits for that address before it
+ * resolves; the requested IP is the fallback only when it is not reported (e.g. skipAwait).
+ */
+function assignedUrl(service: k8s.core.v1.Service, requestedIp: string, port: number): pulumi.Output<string> {
+    return service.status.apply((status) => {
+        const ingress = status?.loadBalancer?.ingress?.[0];
+        return `http://${ingress?.ip || ingress?.hostname || requestedIp}:${port}`;
+    });
+}

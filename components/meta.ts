@@ -1,0 +1,72 @@
+// postgres-meta: the dashboard's SQL and catalog API. It runs any SQL as supabase_admin with no
+// authentication of its own, so it gets a ClusterIP Service only and nothing routes to it
+// from outside except what Kong is told to allow.
+import * as pulumi from "@pulumi/pulumi";
+import { SERVICES, serviceHost, serviceUrl } from "./endpoints";
+import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
+import { restrictedContainerSecurity, Workload } from "./workload";
+
+/**
+ * UID 1000: the v0.6x image is node:18-slim with no USER line (root); 1000 is that base
+ * image's `node` user. Assumption: nothing but npm's cache and logs is written, sent to /tmp.
+ */
+export const META_UID = 1000;
+
+/** postgres-meta's pg pool is fixed at `max: 1` (DEFAULT_POOL_CONFIG in src/server/constants.ts). */
+export const META_DB_CONNECTIONS = 1;
+
+export class Meta extends pulumi.ComponentResource {
+    readonly workload: Workload;
+    /** The Deployment: ready once /health answers. */
+    readonly ready: pulumi.Resource;
+    /** In-cluster URL of the meta Service. */
+    readonly url: string;
+    /** Connections meta may hold open: replicas × 1. */
+    readonly databaseConnections: number;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("supabase:platform:Meta", name, {}, opts);
+        const { config, bundle } = args;
+        const { name: serviceName, port } = SERVICES.meta;
+        const replicas = config.replicas.meta;
+
+        this.workload = new Workload({
+            namespace: args.namespace,
+            name: serviceName,
+            component: "meta",
+            replicas,
+            checksums: [bundle.checksum("meta")],
+            initContainers: [waitForDatabase(config)],
+            containers: [{
+                name: "meta",
+                image: config.images.meta,
+                ports: [{ name: "http", containerPort: port }],
+                env: [
+                    ...bundle.env("meta"),
+                    { name: "PG_META_PORT", value: String(port) },
+                    { name: "PG_META_DB_HOST", value: serviceHost("postgres", config.namespace) },
+                    { name: "PG_META_DB_PORT", value: String(SERVICES.postgres.port) },
+                    { name: "PG_META_DB_NAME", value: "postgres" },
+                    { name: "PG_META_DB_USER", value: "supabase_admin" },
+                    // The image starts through `npm run start`; npm writes its cache and logs
+                    // under HOME, which is read-only here.
+                    { name: "HOME", value: "/tmp" },
+                    { name: "NPM_CONFIG_CACHE", value: "/tmp/.npm" },
+                    { name: "NPM_CONFIG_UPDATE_NOTIFIER", value: "false" },
+                ],
+                readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                securityContext: restrictedContainerSecurity(META_UID),
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            }],
+            volumes: [scratchVolume()],
+            servicePorts: [{ name: "http", port, targetPort: "http" }],
+        }, { parent: this, dependsOn: [args.postgres.ready] });
+
+        this.ready = this.workload.ready;
+        this.url = serviceUrl("meta", config.namespace);
+        this.databaseConnections = replicas * META_DB_CONNECTIONS;
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,174 @@
+// Storage (supabase/storage-api v0.43) with imgproxy beside it in the same pod, reached through
+// Kong at /storage/v1. Objects live on a Longhorn volume or in an S3 bucket.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig } from "../config";
+import { SERVICES, serviceUrl } from "./endpoints";
+import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
+import { restrictedContainerSecurity, Workload, workloadLabels } from "./workload";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/**
+ * UID/GID 1000: the image is node:alpine with no USER line (it would run as root); 1000 is the
+ * `node` user those base images ship. Assumption: the app writes only to /tmp and the data path.
+ */
+export const STORAGE_UID = 1000;
+/** UID 999: imgproxy's Dockerfile runs `useradd -r -u 999 -g imgproxy imgproxy` and `USER 999`. */
+export const IMGPROXY_UID = 999;
+
+/** DATABASE_MAX_CONNECTIONS (v0.4x default 20), set explicitly for the connection budget. */
+export const STORAGE_DB_POOL = 10;
+/** The migration client storage-api opens at start, outside the pool. */
+const STORAGE_MIGRATION_CONNECTIONS = 1;
+
+/** Where the file backend keeps objects, as in the official compose. */
+export const FILE_BACKEND_PATH = "/var/lib/storage";
+/** Name of the file-backend claim (one volume, so one Deployment replica). */
+export const STORAGE_CLAIM_NAME = "storage-data";
+
+/** Storage reaches imgproxy over the pod's loopback; imgproxy binds nowhere else. */
+const IMGPROXY_PORT = SERVICES.imgproxy.port;
+export const IMGPROXY_LOCAL_URL = `http://localhost:${IMGPROXY_PORT}`;
+
+/**
+ * storage-api's own admin listener defaults to 5001, imgproxy's port in this pod; moved out of
+ * the way so the two can never collide.
+ */
+const STORAGE_ADMIN_PORT = 5002;
+
+/** The non-secret environment of storage-api for the configured backend. */
+export function storageEnv(config: PlatformConfig): EnvVar[] {
+    const { storageApi } = config;
+    const env: Record<string, string> = {
+        POSTGREST_URL: serviceUrl("rest", config.namespace),
+        FILE_SIZE_LIMIT: String(storageApi.fileSizeLimit),
+        STORAGE_BACKEND: storageApi.backend,
+        TENANT_ID: "stub",
+        DATABASE_MAX_CONNECTIONS: String(STORAGE_DB_POOL),
+        ENABLE_IMAGE_TRANSFORMATION: "true",
+        IMGPROXY_URL: IMGPROXY_LOCAL_URL,
+        PORT: String(SERVICES.storage.port),
+        ADMIN_PORT: String(STORAGE_ADMIN_PORT),
+    };
+    if (storageApi.s3) {
+        const s3 = storageApi.s3;
+        env.GLOBAL_S3_BUCKET = s3.bucket;
+        env.REGION = s3.region;
+        if (s3.endpoint) {
+            env.GLOBAL_S3_ENDPOINT = s3.endpoint;
+            env.GLOBAL_S3_PROTOCOL = new URL(s3.endpoint).protocol.replace(":", "");
+        }
+        // Always set: without an endpoint or this variable, v0.4x finds no S3 provider and exits.
+        env.GLOBAL_S3_FORCE_PATH_STYLE = String(s3.forcePathStyle);
+    } else {
+        env.FILE_STORAGE_BACKEND_PATH = FILE_BACKEND_PATH;
+        // With the file backend the "bucket" is a directory under the path; names as in compose.
+        env.GLOBAL_S3_BUCKET = "stub";
+        env.REGION = "stub";
+    }
+    return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+export interface StorageArgs extends ServiceArgs {
+    /** Wait for the StorageClass when the program creates it (file backend only). */
+    storageClass?: pulumi.Resource;
+}
+
+export class Storage extends pulumi.ComponentResource {
+    readonly workload: Workload;
+    /** The file-backend claim; absent with S3. */
+    readonly claim?: k8s.core.v1.PersistentVolumeClaim;
+    /** The Deployment: ready once storage-api and imgproxy pass their readiness probes. */
+    readonly ready: pulumi.Resource;
+    /** In-cluster URL of the Storage Service. */
+    readonly url: string;
+    /** Connections storage-api may hold open: replicas × (pool + migration client). */
+    readonly databaseConnections: number;
+
+    constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("supabase:platform:Storage", name, {}, opts);
+        const { config, bundle } = args;
+        const { name: serviceName, port } = SERVICES.storage;
+        const fileBackend = config.storageApi.backend === "file";
+        // config.ts refuses more than one replica on the file backend.
+        const replicas = config.replicas.storage;
+
+        if (fileBackend) {
+            this.claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
+                metadata: { name: STORAGE_CLAIM_NAME, namespace: args.namespace, labels: workloadLabels(serviceName, "storage") },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: config.storage.storageClassName,
+                    resources: { requests: { storage: config.storageApi.volumeSize } },
+                },
+            }, { parent: this, dependsOn: args.storageClass ? [args.storageClass] : [] });
+        }
+        const dataMount = (readOnly: boolean) => fileBackend ? [{ name: "data", mountPath: FILE_BACKEND_PATH, readOnly }] : [];
+        const status = { httpGet: { path: "/status", port: "http" } };
+        const imgproxyHealth = { exec: { command: ["imgproxy", "health"] } };
+
+        this.workload = new Workload({
+            namespace: args.namespace,
+            name: serviceName,
+            component: "storage",
+            replicas,
+            // A ReadWriteOnce volume cannot be attached to a surge pod on another node.
+            strategy: fileBackend ? "Recreate" : "RollingUpdate",
+            checksums: [bundle.checksum("storage")],
+            // fsGroup gives both containers the volume's group: storage writes, imgproxy
+            // (another UID) reads the originals it transforms.
+            podSecurityContext: {
+                runAsNonRoot: true,
+                seccompProfile: { type: "RuntimeDefault" },
+                fsGroup: STORAGE_UID,
+                fsGroupChangePolicy: "OnRootMismatch",
+            },
+            initContainers: [waitForDatabase(config)],
+            containers: [
+                {
+                    name: "storage",
+                    image: config.images.storage,
+                    ports: [{ name: "http", containerPort: port }],
+                    env: [...storageEnv(config), ...bundle.env("storage")],
+                    // Migrations of the storage schema run before the port opens.
+                    startupProbe: { ...status, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+                    readinessProbe: { ...status, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                    livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                    securityContext: restrictedContainerSecurity(STORAGE_UID),
+                    volumeMounts: [...dataMount(false), { name: "tmp", mountPath: "/tmp" }],
+                },
+                {
+                    name: "imgproxy",
+                    image: config.images.imgproxy,
+                    env: [
+                        // Loopback only: imgproxy is unauthenticated and can read the whole volume.
+                        { name: "IMGPROXY_BIND", value: `127.0.0.1:${IMGPROXY_PORT}` },
+                        { name: "IMGPROXY_LOCAL_FILESYSTEM_ROOT", value: "/" },
+                        { name: "IMGPROXY_USE_ETAG", value: "true" },
+                        { name: "IMGPROXY_ENABLE_WEBP_DETECTION", value: "true" },
+                    ],
+                    // Bound to loopback, so the kubelet cannot reach it over HTTP; `imgproxy health`
+                    // runs inside the container.
+                    readinessProbe: { ...imgproxyHealth, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                    livenessProbe: { ...imgproxyHealth, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 5 },
+                    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                    securityContext: restrictedContainerSecurity(IMGPROXY_UID),
+                    volumeMounts: [...dataMount(true), { name: "imgproxy-tmp", mountPath: "/tmp" }],
+                },
+            ],
+            volumes: [
+                ...(this.claim ? [{ name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } }] : []),
+                scratchVolume("tmp", "1Gi"),
+                scratchVolume("imgproxy-tmp"),
+            ],
+            servicePorts: [{ name: "http", port, targetPort: "http" }],
+        }, { parent: this, dependsOn: [args.postgres.ready] });
+
+        this.ready = this.workload.ready;
+        this.url = serviceUrl("storage", config.namespace);
+        this.databaseConnections = replicas * (STORAGE_DB_POOL + STORAGE_MIGRATION_CONNECTIONS);
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,52 @@
+// `npm run smoke -- --stack dev`: reads the stack's outputs through the Pulumi CLI and runs the
+// troubleshooting checks of the seed against the live gateway (scripts/smoke-checks.ts). Exits
+// non-zero when a check fails. `--outputs file.json` reads the outputs from a file instead
+// (the JSON `pulumi stack output --json --show-secrets` prints).
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { failed, formatReport, runSmokeChecks, SmokeOutputs } from "./smoke-checks";
+
+export interface SmokeArgs {
+    stack?: string;
+    outputsFile?: string;
+    appSchema?: string;
+}
+
+export function parseSmokeArgs(argv: string[]): SmokeArgs {
+    const args: SmokeArgs = {};
+    for (let i = 0; i < argv.length; i++) {
+        const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+        const value = inline ?? argv[++i];
+        if (value === undefined) throw new Error(`${flag} needs a value`);
+        if (flag === "--stack") args.stack = value;
+        else if (flag === "--outputs") args.outputsFile = value;
+        else if (flag === "--schema") args.appSchema = value;
+        else throw new Error(`unknown argument ${argv[i]}; usage: npm run smoke -- --stack dev | --outputs outputs.json [--schema money_tracker]`);
+    }
+    if (!args.stack && !args.outputsFile) throw new Error("name a stack (--stack dev) or an outputs file (--outputs outputs.json)");
+    return args;
+}
+
+export function readOutputs(args: SmokeArgs): SmokeOutputs {
+    const text = args.outputsFile
+        ? fs.readFileSync(args.outputsFile, "utf8")
+        : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", args.stack!], { encoding: "utf8" });
+    const outputs = JSON.parse(text) as Partial<SmokeOutputs>;
+    const missing = (["apiUrl", "studioUrl", "anonKey"] as const).filter((k) => typeof outputs[k] !== "string");
+    if (missing.length) throw new Error(`the stack outputs lack ${missing.join(", ")}; was the stack deployed with this program?`);
+    return outputs as SmokeOutputs;
+}
+
+if (require.main === module) {
+    (async () => {
+        const args = parseSmokeArgs(process.argv.slice(2));
+        const outputs = readOutputs(args);
+        console.log(`Smoke-testing ${outputs.apiUrl} (dashboard ${outputs.studioUrl})\n`);
+        const results = await runSmokeChecks(outputs, { appSchema: args.appSchema });
+        console.log(formatReport(results));
+        if (failed(results)) process.exitCode = 1;
+    })().catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exitCode = 2;
+    });
+}

@@ -1,0 +1,229 @@
+// The smoke test's logic against a local stand-in for the gateway on 127.0.0.1: Kong's key check,
+// GoTrue's sign-up and password grant, PostgREST with RLS on money_tracker.transactions, the /pg
+// route and the dashboard's basic-auth. Each failure mode is switched on by a fault flag.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseSmokeArgs, readOutputs } from "../../scripts/smoke";
+import { CheckResult, failed, formatReport, runSmokeChecks, SmokeOutputs } from "../../scripts/smoke-checks";
+
+type Fault = "wrongKey" | "gotrue502" | "gotrue504" | "pgOpen" | "studioOpen" | "rlsLeak" | "restOpen" | "signupDisabled" | "unconfirmed";
+
+const ANON_KEY = "anon-key-of-the-fake-gateway";
+const servers: http.Server[] = [];
+
+function listen(handler: http.RequestListener): Promise<string> {
+    const server = http.createServer(handler);
+    servers.push(server);
+    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+}
+
+/** A gateway that behaves like Kong in front of GoTrue and PostgREST, unless told otherwise. */
+async function fakeGateway(faults: Fault[] = []): Promise<{ outputs: SmokeOutputs; rows: { user_id: string; description: string }[] }> {
+    const has = (f: Fault) => faults.includes(f);
+    const users = new Map<string, { id: string; password: string }>();
+    const tokens = new Map<string, string>();
+    const otherUser = crypto.randomUUID();
+    const rows: { id: string; user_id: string; amount: number; description: string }[] = [
+        { id: crypto.randomUUID(), user_id: otherUser, amount: -40, description: "someone else's groceries" },
+    ];
+
+    const apiUrl = await listen((req, res) => {
+        const url = new URL(req.url ?? "/", "http://gateway");
+        let raw = "";
+        req.on("data", (c) => (raw += c));
+        req.on("end", () => {
+            const send = (status: number, body?: unknown) => {
+                res.writeHead(status, { "Content-Type": "application/json" });
+                res.end(body === undefined ? "" : JSON.stringify(body));
+            };
+            const key = req.headers.apikey;
+            const keyOk = key === ANON_KEY && !has("wrongKey");
+            if (url.pathname.startsWith("/auth/v1/")) {
+                if (!keyOk) return send(401, { message: "Invalid authentication credentials" });
+                if (has("gotrue502")) return send(502, { message: "An invalid response was received from the upstream server" });
+                if (has("gotrue504")) return send(504, { message: "The upstream server is timing out" });
+                const body = raw ? JSON.parse(raw) : {};
+                if (url.pathname === "/auth/v1/health") return send(200, { name: "GoTrue" });
+                if (url.pathname === "/auth/v1/settings") return send(200, { disable_signup: has("signupDisabled") });
+                if (url.pathname === "/auth/v1/signup") {
+                    const id = crypto.randomUUID();
+                    users.set(body.email, { id, password: body.password });
+                    return send(200, { id, email: body.email });
+                }
+                if (url.pathname === "/auth/v1/token" && url.searchParams.get("grant_type") === "password") {
+                    if (has("unconfirmed")) return send(400, { error: "invalid_grant", error_description: "Email not confirmed" });
+                    const user = users.get(body.email);
+                    if (!user || user.password !== body.password) return send(400, { error: "invalid_grant" });
+                    const token = crypto.randomBytes(16).toString("hex");
+                    tokens.set(token, user.id);
+                    return send(200, { access_token: token, token_type: "bearer", user: { id: user.id } });
+                }
+                return send(404);
+            }
+            if (url.pathname.startsWith("/rest/v1/")) {
+                if (!keyOk && !(has("restOpen") && key === undefined)) return send(401, { message: "No API key found in request" });
+                if (url.pathname === "/rest/v1/") return send(200, { swagger: "2.0" });
+                if (url.pathname !== "/rest/v1/transactions") return send(404);
+                const profile = req.headers["accept-profile"] ?? req.headers["content-profile"];
+                if (profile !== "money_tracker") return send(406, { message: "schema must be one of the exposed schemas" });
+                const userId = tokens.get(String(req.headers.authorization ?? "").replace(/^Bearer /, ""));
+                if (!userId) return send(401, { message: "JWT invalid" });
+                if (req.method === "POST") {
+                    const row = { id: crypto.randomUUID(), user_id: userId, ...JSON.parse(raw) };
+                    rows.push(row);
+                    return send(201, [row]);
+                }
+                if (req.method === "DELETE") {
+                    const description = (url.searchParams.get("description") ?? "").replace(/^eq\./, "");
+                    for (let i = rows.length - 1; i >= 0; i--) if (rows[i].user_id === userId && rows[i].description === description) rows.splice(i, 1);
+                    return send(204);
+                }
+                return send(200, has("rlsLeak") ? rows : rows.filter((r) => r.user_id === userId));
+            }
+            if (url.pathname.startsWith("/pg/")) {
+                if (!keyOk) return send(401);
+                return has("pgOpen") ? send(200, []) : send(403, { message: "You cannot consume this service" });
+            }
+            return send(404);
+        });
+    });
+    const studioUrl = await listen((req, res) => {
+        const authorized = req.headers.authorization === `Basic ${Buffer.from("admin:pw").toString("base64")}`;
+        if (authorized || has("studioOpen")) {
+            res.writeHead(200, { "Content-Type": "text/html" });
+            res.end("<html>Studio</html>");
+            return;
+        }
+        res.writeHead(401, { "WWW-Authenticate": 'Basic realm="kong"' });
+        res.end();
+    });
+    return { outputs: { apiUrl, studioUrl, anonKey: ANON_KEY, namespace: "supabase" }, rows };
+}
+
+async function closedPortUrl(): Promise<string> {
+    const server = net.createServer();
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+    await new Promise((resolve) => server.close(resolve));
+    return `http://127.0.0.1:${port}`;
+}
+
+const byName = (results: CheckResult[], name: string) => {
+    const found = results.find((r) => r.name === name);
+    if (!found) throw new Error(`no check named ${name}`);
+    return found;
+};
+const failing = (results: CheckResult[]) => results.filter((r) => r.status === "fail").map((r) => r.name);
+
+afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+describe("smoke checks", () => {
+    it("passes every check against a healthy gateway and cleans up its rows", async () => {
+        const { outputs, rows } = await fakeGateway();
+        const results = await runSmokeChecks(outputs);
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+            ["auth health through Kong", "pass"],
+            ["REST with the anon key", "pass"],
+            ["REST refuses requests without a key", "pass"],
+            ["/pg is closed to the anon key", "pass"],
+            ["dashboard asks for credentials", "pass"],
+            ["sign-up and sign-in round trip", "pass"],
+            ["row-level security round trip", "pass"],
+        ]);
+        expect(failed(results)).toBe(false);
+        expect(rows.map((r) => r.description)).toEqual(["someone else's groceries"]);
+        expect(formatReport(results)).toContain("All 7 checks passed or were skipped.");
+    });
+
+    it("reports a key mismatch when Kong answers 401 to the anon key", async () => {
+        const { outputs } = await fakeGateway(["wrongKey"]);
+        const results = await runSmokeChecks(outputs);
+        const health = byName(results, "auth health through Kong");
+        expect(health.status).toBe("fail");
+        expect(health.detail).toBe("GET /auth/v1/health with the anon key → 401");
+        expect(health.hint).toMatch(/^Key mismatch/);
+        expect(failed(results)).toBe(true);
+    });
+
+    it.each([["gotrue502", 502], ["gotrue504", 504]] as const)("says Kong can't reach GoTrue on %s", async (fault, status) => {
+        const { outputs } = await fakeGateway([fault]);
+        const health = byName(await runSmokeChecks(outputs), "auth health through Kong");
+        expect(health.status).toBe("fail");
+        expect(health.detail).toContain(`→ ${status}`);
+        expect(health.hint).toContain("Kong can't reach gotrue");
+    });
+
+    it("fails when /pg answers the anon key", async () => {
+        const { outputs } = await fakeGateway(["pgOpen"]);
+        const results = await runSmokeChecks(outputs);
+        expect(failing(results)).toEqual(["/pg is closed to the anon key"]);
+        expect(byName(results, "/pg is closed to the anon key").hint).toContain("postgres-meta");
+    });
+
+    it("fails when the dashboard answers without credentials", async () => {
+        const { outputs } = await fakeGateway(["studioOpen"]);
+        const results = await runSmokeChecks(outputs);
+        expect(failing(results)).toEqual(["dashboard asks for credentials"]);
+        expect(byName(results, "dashboard asks for credentials").hint).toContain("basic-auth");
+    });
+
+    it("fails when REST answers without a key", async () => {
+        const { outputs } = await fakeGateway(["restOpen"]);
+        expect(failing(await runSmokeChecks(outputs))).toEqual(["REST refuses requests without a key"]);
+    });
+
+    it("detects an RLS leak: another user's rows are visible", async () => {
+        const { outputs } = await fakeGateway(["rlsLeak"]);
+        const results = await runSmokeChecks(outputs);
+        expect(failing(results)).toEqual(["row-level security round trip"]);
+        expect(byName(results, "row-level security round trip").hint).toMatch(/^RLS leak/);
+    });
+
+    it("skips the round trips when sign-ups are disabled, without failing", async () => {
+        const { outputs } = await fakeGateway(["signupDisabled"]);
+        const results = await runSmokeChecks(outputs);
+        expect(byName(results, "sign-up and sign-in round trip").status).toBe("skip");
+        expect(byName(results, "row-level security round trip").status).toBe("skip");
+        expect(failed(results)).toBe(false);
+    });
+
+    it("explains an unconfirmed sign-up", async () => {
+        const { outputs } = await fakeGateway(["unconfirmed"]);
+        const signup = byName(await runSmokeChecks(outputs), "sign-up and sign-in round trip");
+        expect(signup.status).toBe("fail");
+        expect(signup.hint).toContain("enableEmailAutoconfirm");
+    });
+
+    it("gives a connection hint when nothing listens", async () => {
+        const url = await closedPortUrl();
+        const results = await runSmokeChecks({ apiUrl: url, studioUrl: url, anonKey: ANON_KEY });
+        const health = byName(results, "auth health through Kong");
+        expect(health.status).toBe("fail");
+        expect(health.detail).toContain("ECONNREFUSED");
+        expect(health.hint).toContain("MetalLB IP");
+        expect(formatReport(results)).toMatch(/\d+ of 7 checks failed\./);
+    });
+
+    it("reads outputs from --outputs and exits non-zero through the CLI on a failure", async () => {
+        const { outputs } = await fakeGateway(["pgOpen"]);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "smoke-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ ...outputs, serviceRoleKey: "x" }));
+        expect(parseSmokeArgs(["--outputs", file])).toEqual({ outputsFile: file });
+        expect(parseSmokeArgs(["--stack", "dev"])).toEqual({ stack: "dev" });
+        expect(() => parseSmokeArgs([])).toThrow(/--stack dev/);
+        expect(readOutputs({ outputsFile: file }).apiUrl).toBe(outputs.apiUrl);
+        const { spawn } = await import("child_process");
+        const child = spawn("npx", ["tsx", "scripts/smoke.ts", "--outputs", file], { cwd: path.resolve(__dirname, "../..") });
+        let stdout = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+        expect(code).toBe(1);
+        expect(stdout).toContain("FAIL  /pg is closed to the anon key");
+    });
+});

@@ -1,0 +1,85 @@
+// The stack outputs are the contract app repos read: the program's exports must be exactly the
+// fields of PlatformOutputs (checked at compile time and against the documented interface at run
+// time), with the right values and the right secrecy, on every stack file.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+import type * as Program from "../index";
+import { PlatformOutputs } from "../outputs";
+import { ProgramRun } from "../offline/engine";
+import { PROJECT_ROOT, stackConfig, stackNames } from "../offline/stack-config";
+import { findManifest, runStack } from "./support/program";
+
+// Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
+type Resolved<T> = T extends pulumi.Output<infer U> ? U : T;
+type ProgramOutputs = { [K in keyof typeof Program]: Resolved<(typeof Program)[K]> };
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const sameKeys: Same<keyof ProgramOutputs, keyof PlatformOutputs> = true;
+const exportsFit: ProgramOutputs extends PlatformOutputs ? true : false = true;
+const interfaceFits: PlatformOutputs extends ProgramOutputs ? true : false = true;
+
+/** Fields of PlatformOutputs as written in outputs.ts, with their doc comments. */
+function documentedFields(): { name: string; doc: string }[] {
+    const file = path.join(PROJECT_ROOT, "outputs.ts");
+    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+    const decl = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === "PlatformOutputs");
+    if (!decl) throw new Error("outputs.ts declares no PlatformOutputs interface");
+    return decl.members.filter(ts.isPropertySignature).map((m) => ({
+        name: m.name.getText(source),
+        doc: ts.getJSDocCommentsAndTags(m).map((d) => d.getText(source)).join(" "),
+    }));
+}
+
+it("type-checks the program's exports against PlatformOutputs", () => {
+    expect([sameKeys, exportsFit, interfaceFits]).toEqual([true, true, true]);
+});
+
+describe.each(stackNames())("stack outputs of %s", (stack) => {
+    let run: ProgramRun;
+    let cfg: (key: string) => string | undefined;
+    beforeAll(async () => {
+        run = await runStack(stack);
+        const values = stackConfig(stack);
+        cfg = (key) => values[`supabase-platform:${key}`];
+    });
+
+    it("exports exactly the fields of PlatformOutputs", () => {
+        expect(Object.keys(run.outputs).sort()).toEqual(documentedFields().map((f) => f.name).sort());
+    });
+
+    it("marks secret exactly the fields documented as secret", () => {
+        const documentedSecret = documentedFields().filter((f) => /\bSecret\.\s*\*\/\s*$/.test(f.doc)).map((f) => f.name).sort();
+        expect(documentedSecret).toEqual(["jwtSecret", "serviceRoleKey"]);
+        const actualSecret = Object.entries(run.outputs).filter(([, o]) => o.secret).map(([k]) => k).sort();
+        expect(actualSecret).toEqual(documentedSecret);
+    });
+
+    it("points apiUrl and studioUrl at the configured MetalLB addresses", () => {
+        expect(run.outputs.apiUrl.value).toBe(`http://${cfg("kongLoadBalancerIp")}:8000`);
+        expect(run.outputs.studioUrl.value).toBe(`http://${cfg("studioLoadBalancerIp")}:3000`);
+    });
+
+    it("names the namespace and the in-cluster database host", () => {
+        expect(run.outputs.namespace.value).toBe(cfg("namespace"));
+        expect(run.outputs.databaseHost.value).toBe(`postgres.${cfg("namespace")}.svc`);
+        expect(findManifest(run, "Service", "postgres").metadata.namespace).toBe(cfg("namespace"));
+    });
+
+    it("gives every configured app its schema and PostgREST profile headers", () => {
+        const apps = JSON.parse(cfg("apps") ?? "[]") as string[];
+        expect(apps.length).toBeGreaterThan(0);
+        const out = run.outputs.apps.value as PlatformOutputs["apps"];
+        expect(Object.keys(out).sort()).toEqual([...apps].sort());
+        for (const app of apps) {
+            expect(out[app]).toEqual({ schema: app, profileHeaders: { "Accept-Profile": app, "Content-Profile": app } });
+        }
+    });
+
+    it("exposes through PostgREST every app schema the outputs promise", () => {
+        const rest = findManifest(run, "Deployment", "rest").spec.template.spec.containers[0].env;
+        const schemas = String(rest.find((e: any) => e.name === "PGRST_DB_SCHEMAS" || e.name === "PGRST_DB_SCHEMA")?.value ?? "").split(/\s*,\s*/);
+        for (const app of Object.keys(run.outputs.apps.value as object)) expect(schemas).toContain(app);
+    });
+});

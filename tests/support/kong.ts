@@ -1,0 +1,63 @@
+// A small model of how Kong 2.8 answers a request under a declarative config: longest-prefix
+// route match, then the plugins in Kong's order (request-termination, authentication, acl).
+// It lets tests ask "what happens to GET /pg/tables with the anon key" instead of reading
+// plugin lists.
+import { KongDeclarativeConfig, KongService } from "../../components/kong-config";
+
+export interface KongRequest {
+    path: string;
+    /** Value of the apikey header. */
+    apikey?: string;
+    /** Basic-auth credentials. */
+    basic?: { username: string; password: string };
+}
+
+export type KongOutcome =
+    | { status: 200; service: string; upstream: string; consumer?: string }
+    | { status: 401 | 403 | 404; service?: string; reason: string };
+
+function matchService(config: KongDeclarativeConfig, path: string): { service: KongService; prefix: string } | undefined {
+    let best: { service: KongService; prefix: string } | undefined;
+    for (const service of config.services) {
+        for (const route of service.routes) {
+            for (const prefix of route.paths) {
+                if (path.startsWith(prefix) && (!best || prefix.length > best.prefix.length)) best = { service, prefix };
+            }
+        }
+    }
+    return best;
+}
+
+export function simulateKong(config: KongDeclarativeConfig, request: KongRequest): KongOutcome {
+    const match = matchService(config, request.path);
+    if (!match) return { status: 404, reason: "no Route matched" };
+    const { service, prefix } = match;
+    const plugin = (name: string) => service.plugins.find((p) => p.name === name);
+
+    const termination = plugin("request-termination");
+    if (termination) return { status: termination.config?.status_code as 403, service: service.name, reason: "request-termination" };
+
+    let consumer: string | undefined;
+    if (plugin("key-auth")) {
+        if (!request.apikey) return { status: 401, service: service.name, reason: "no API key" };
+        consumer = config.consumers.find((c) => (c.keyauth_credentials ?? []).some((k) => k.key === request.apikey))?.username;
+        if (!consumer) return { status: 401, service: service.name, reason: "invalid API key" };
+    }
+    if (plugin("basic-auth")) {
+        const b = request.basic;
+        const cred = b && config.basicauth_credentials.find((c) => c.username === b.username && c.password === b.password);
+        if (!cred) return { status: 401, service: service.name, reason: "basic-auth failed" };
+        consumer = cred.consumer;
+    }
+    const acl = plugin("acl");
+    if (acl) {
+        const groups = config.acls.filter((a) => a.consumer === consumer).map((a) => a.group);
+        const allow = (acl.config?.allow as string[]) ?? [];
+        if (!groups.some((g) => allow.includes(g))) return { status: 403, service: service.name, reason: "acl refused" };
+    }
+    const strip = service.routes.some((r) => r.strip_path);
+    const rest = strip ? request.path.slice(prefix.length) : request.path;
+    const base = service.url.replace(/\/$/, "");
+    const upstream = rest === "" ? service.url : `${base}/${rest.replace(/^\//, "")}`;
+    return { status: 200, service: service.name, upstream, consumer };
+}
