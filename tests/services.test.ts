@@ -38,10 +38,12 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         config = stackConfig(stack);
     });
 
-    it("declares a Deployment, ClusterIP Service and ServiceAccount per service, all schema-valid", () => {
+    it("declares a Deployment, ClusterIP Service and ServiceAccount per service (plus a PDB when replicated), all schema-valid", () => {
         const objects = serviceObjects(run);
         for (const service of SERVICES) {
-            expect(objects.filter((m) => m.metadata.name === service).map((m) => m.kind).sort()).toEqual(["Deployment", "Service", "ServiceAccount"]);
+            const replicated = deployment(run, service).spec.replicas >= 2;
+            const expected = ["Deployment", ...(replicated ? ["PodDisruptionBudget"] : []), "Service", "ServiceAccount"];
+            expect(objects.filter((m) => m.metadata.name === service).map((m) => m.kind).sort(), service).toEqual(expected);
             expect(findManifest(run, "Service", service).spec.type).toBe("ClusterIP");
         }
         for (const m of objects) expect(validateManifest(m)).toBe("upstream");
@@ -124,9 +126,23 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         expect(gotrue.GOTRUE_MAILER_AUTOCONFIRM.value).toBe(cfg("enableEmailAutoconfirm"));
         expect(gotrue.GOTRUE_API_PORT.value).toBe(String(findManifest(run, "Service", "gotrue").spec.ports[0].port));
         expect(gotrue.GOTRUE_JWT_SECRET.valueFrom.secretKeyRef).toEqual({ name: "gotrue-secrets", key: "GOTRUE_JWT_SECRET" });
-        // No provider is configured in the stack files, so none is switched on.
-        expect(Object.keys(gotrue).filter((k) => /^GOTRUE_EXTERNAL_(GOOGLE|GITHUB|GITLAB|AZURE)_/.test(k))).toEqual([]);
-        expect(Object.keys(gotrue).filter((k) => k.startsWith("GOTRUE_SMTP_"))).toEqual([]);
+        // Exactly the providers the stack file configures are switched on, each with its secret.
+        const configured = ["google", "github", "gitlab", "azure"].filter((p) => cfg(`oauth${p[0].toUpperCase()}${p.slice(1)}ClientId`));
+        const oauthNames = new Set(["google", "github", "gitlab", "azure"]);
+        const enabled = Object.keys(gotrue).map((k) => /^GOTRUE_EXTERNAL_([A-Z]+)_ENABLED$/.exec(k)?.[1]?.toLowerCase())
+            .filter((p): p is string => !!p && oauthNames.has(p) && gotrue[`GOTRUE_EXTERNAL_${p.toUpperCase()}_ENABLED`].value === "true");
+        expect(enabled.sort()).toEqual([...configured].sort());
+        for (const provider of configured) {
+            const upper = provider.toUpperCase();
+            expect(gotrue[`GOTRUE_EXTERNAL_${upper}_REDIRECT_URI`].value).toBe(`${external}/auth/v1/callback`);
+            expect(gotrue[`GOTRUE_EXTERNAL_${upper}_SECRET`].valueFrom.secretKeyRef).toEqual({ name: "gotrue-secrets", key: `GOTRUE_EXTERNAL_${upper}_SECRET` });
+        }
+        if (cfg("smtpHost")) {
+            expect(gotrue.GOTRUE_SMTP_HOST.value).toBe(cfg("smtpHost"));
+            expect(gotrue.GOTRUE_SMTP_PASS.valueFrom.secretKeyRef).toEqual({ name: "gotrue-secrets", key: "GOTRUE_SMTP_PASS" });
+        } else {
+            expect(Object.keys(gotrue).filter((k) => k.startsWith("GOTRUE_SMTP_"))).toEqual([]);
+        }
     });
 
     it("probes every container twice, differently, and bounds its resources", () => {
@@ -188,7 +204,16 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         }
     });
 
-    it("keeps storage files on a Longhorn claim that imgproxy reads in the same pod", () => {
+    it("keeps storage files on a Longhorn claim that imgproxy reads in the same pod (file backend) or in S3", () => {
+        if (cfg("storageBackend") === "s3") {
+            expect(manifests(run).filter((m) => m.kind === "PersistentVolumeClaim" && m.metadata.name === "storage-data")).toEqual([]);
+            const env = envOf(container(run, "storage", "storage"));
+            expect(env.STORAGE_BACKEND.value).toBe("s3");
+            expect(env.GLOBAL_S3_BUCKET.value).toBe(cfg("s3Bucket"));
+            expect(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef).toEqual({ name: "storage-secrets", key: "AWS_SECRET_ACCESS_KEY" });
+            expect(deployment(run, "storage").spec.replicas).toBe(Number(cfg("storageReplicas") ?? 1));
+            return;
+        }
         const claim = findManifest(run, "PersistentVolumeClaim", "storage-data");
         expect(claim.spec.storageClassName).toBe(cfg("storageClassName"));
         expect(claim.spec.resources.requests.storage).toBe(cfg("storageVolumeSize"));
@@ -306,7 +331,8 @@ describe("service config overrides (dev)", () => {
             overrides: { ...keys, storageBackend: "s3", s3Bucket: "supabase-objects", s3Endpoint: "http://minio.minio.svc:9000", s3Region: "eu-central-1", storageReplicas: 2 },
             secretKeys: Object.keys(keys),
         });
-        expect(manifests(run).filter((m) => m.kind === "PersistentVolumeClaim")).toEqual([]);
+        // Storage's own claim is gone (the backup dump volume is another workload's).
+        expect(manifests(run).filter((m) => m.kind === "PersistentVolumeClaim" && m.metadata.labels?.["app.kubernetes.io/name"] === "storage")).toEqual([]);
         const dep = deployment(run, "storage");
         expect(dep.spec.replicas).toBe(2);
         expect(dep.spec.strategy.type).toBe("RollingUpdate");
