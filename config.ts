@@ -103,6 +103,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     dbAdminPort: { type: "integer", default: 5432, description: "Local port of `kubectl port-forward` (port-forward mode)." },
     dbAdminLoadBalancerIp: { type: "string", default: "", description: "MetalLB IP of the opt-in admin LoadBalancer (loadbalancer mode)." },
     dbAdminSourceRanges: { type: "array", default: [], description: "CIDRs allowed to reach the admin LoadBalancer (required in loadbalancer mode, never 0.0.0.0/0)." },
+    dbAdminClientNamespaces: { type: "array", default: [], description: "cluster mode: namespaces (besides the platform's) whose pods labelled `supabase-platform/db-admin: \"true\"` may reach PostgreSQL, e.g. where the CI runner that runs `pulumi up` lives." },
     backupSchedule: { type: "string", default: "30 2 * * *", description: "Cron schedule (UTC) of the logical dump CronJob (roles, `auth` and the app schemas)." },
     backupRetain: { type: "integer", default: 7, description: "Logical dumps kept; older ones are deleted by the backup job itself." },
     backupTarget: { type: "string", default: "pvc", description: "Where dumps go: `pvc` (a Longhorn volume in the namespace) or `s3` (uploaded to backupS3Bucket)." },
@@ -181,7 +182,7 @@ export interface PlatformConfig {
     };
     backup: BackupConfig;
     dbAdmin:
-        | { mode: "cluster" }
+        | { mode: "cluster"; clientNamespaces: string[] }
         | { mode: "port-forward"; port: number }
         | { mode: "loadbalancer"; ip: string; sourceRanges: string[] };
 }
@@ -440,7 +441,11 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource()): Platfor
     const additionalRedirectUrls = list("additionalRedirectUrls");
 
     const adminMode = str("dbAdminEndpoint");
-    let dbAdmin: PlatformConfig["dbAdmin"] = { mode: "cluster" };
+    const clientNamespaces = list("dbAdminClientNamespaces");
+    for (const ns of clientNamespaces) {
+        if (ns.length > 63 || !DNS_LABEL.test(ns)) fail("dbAdminClientNamespaces", ns, "each entry must be a namespace name (DNS-1123 label)");
+    }
+    let dbAdmin: PlatformConfig["dbAdmin"] = { mode: "cluster", clientNamespaces };
     const adminIp = ipv4("dbAdminLoadBalancerIp", true);
     if (adminMode === "port-forward") {
         const port = int("dbAdminPort", 1);

@@ -29,6 +29,12 @@ export function metallbIpAnnotation(ip: string): Record<string, string> {
     return { "metallb.io/loadBalancerIPs": ip };
 }
 
+/**
+ * Spec fields every MetalLB LoadBalancer of the platform shares. MetalLB answers on the IP itself,
+ * so node ports would only open the Service on every node's address as well.
+ */
+export const METALLB_LOAD_BALANCER = { type: "LoadBalancer", allocateLoadBalancerNodePorts: false } as const;
+
 /** Every IP the platform asks MetalLB for. */
 export function loadBalancerIps(config: PlatformConfig): string[] {
     const ips = [config.network.kongIp, config.network.studioIp];

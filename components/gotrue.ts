@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { ServiceArgs, waitForDatabase } from "./service-support";
-import { restrictedContainerSecurity, Workload } from "./workload";
+import { plainEnv, restrictedContainerSecurity, Workload } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -64,7 +64,7 @@ export function gotrueEnv(config: PlatformConfig, apiExternalUrl: string): EnvVa
         env[`${prefix}_CLIENT_ID`] = clientId;
         env[`${prefix}_REDIRECT_URI`] = oauthRedirectUri(apiExternalUrl);
     }
-    return Object.entries(env).map(([name, value]) => ({ name, value }));
+    return plainEnv(env);
 }
 
 export interface GoTrueArgs extends ServiceArgs {

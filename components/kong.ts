@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
-import { metallbIpAnnotation } from "./cluster";
+import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "./cluster";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, toKongYaml } from "./kong-config";
 import { SecretBundle } from "./secrets";
-import { checksumOf, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "./workload";
+import { checksumOf, plainEnv, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "./workload";
 
 /** The `kong` user of the official 2.x images (security-and-reliability.md §1.3). */
 export const KONG_UID = 1000;
@@ -129,7 +129,7 @@ export class Kong extends pulumi.ComponentResource {
                     { name: "https", containerPort: httpsPort },
                     { name: "status", containerPort: KONG_STATUS_PORT },
                 ],
-                env: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
+                env: plainEnv(env),
                 // Status API (exists since 2.x; /status/ready only since 3.3): answers once a worker
                 // runs with the declarative config loaded. Liveness only asks whether the proxy
                 // accepts connections, so a slow upstream never restarts the gateway.
@@ -167,7 +167,7 @@ export class Kong extends pulumi.ComponentResource {
         const loadBalancer = (resourceName: string, serviceNameLb: string, ip: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
             new k8s.core.v1.Service(resourceName, {
                 metadata: { name: serviceNameLb, namespace: args.namespace, labels, annotations: metallbIpAnnotation(ip) },
-                spec: { type: "LoadBalancer", selector: selectorLabels(serviceName), ports },
+                spec: { ...METALLB_LOAD_BALANCER, selector: selectorLabels(serviceName), ports },
             }, lbOpts);
         this.loadBalancer = loadBalancer(`${name}-lb`, KONG_LB_SERVICE, config.network.kongIp, [
             { name: "http", port, targetPort: "http" },

@@ -20,13 +20,21 @@ export interface Flow {
     port: number;
 }
 
-/** Traffic crossing the cluster edge for one app. */
+/** Traffic crossing the cluster edge (or the namespace) for one app. */
 export interface ExternalRule {
     app: string;
     ports: number[];
-    /** CIDRs of the peers; everyone when absent. */
+    /** CIDRs of the peers; everyone when absent (and no `labelledPodsIn`). */
     cidrs?: string[];
+    /** Instead of CIDRs: pods carrying DB_ADMIN_LABEL in these namespaces. */
+    labelledPodsIn?: string[];
 }
+
+/**
+ * Label of the pods allowed to administer the database in `cluster` mode: the runner of
+ * `pulumi up` (whose postgresql provider connects directly) and an operator's psql pod.
+ */
+export const DB_ADMIN_LABEL = { "supabase-platform/db-admin": "true" };
 
 export interface PlatformWiring {
     flows: Flow[];
@@ -66,6 +74,11 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
     if (config.dbAdmin.mode === "loadbalancer") {
         // externalTrafficPolicy Local keeps the client address, so the ranges hold here too.
         ingress.push({ app: SERVICES.postgres.name, ports: [port("postgres")], cidrs: config.dbAdmin.sourceRanges });
+    } else if (config.dbAdmin.mode === "cluster") {
+        // `pulumi up` from inside the cluster: only labelled pods of the named namespaces.
+        // (port-forward reaches the pod over its loopback, which NetworkPolicies do not filter.)
+        const namespaces = [config.namespace, ...config.dbAdmin.clientNamespaces.filter((n) => n !== config.namespace)];
+        ingress.push({ app: SERVICES.postgres.name, ports: [port("postgres")], labelledPodsIn: namespaces });
     }
     const egress: ExternalRule[] = [];
     const gotruePorts = [
@@ -90,6 +103,11 @@ export interface NetworkPoliciesArgs {
 const tcp = (p: number): NetworkPolicyPort => ({ protocol: "TCP", port: p });
 const appPeer = (app: string): NetworkPolicyPeer => ({ podSelector: { matchLabels: selectorLabels(app) } });
 const cidrPeers = (cidrs?: string[]): NetworkPolicyPeer[] => (cidrs ?? ["0.0.0.0/0"]).map((cidr) => ({ ipBlock: { cidr } }));
+const labelledPods = (namespaces: string[]): NetworkPolicyPeer[] => [{
+    namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: namespaces }] },
+    podSelector: { matchLabels: DB_ADMIN_LABEL },
+}];
+const externalPeers = (rule: ExternalRule): NetworkPolicyPeer[] => rule.labelledPodsIn ? labelledPods(rule.labelledPodsIn) : cidrPeers(rule.cidrs);
 /** Cluster DNS, in kube-system, as every pod resolves `<service>.<namespace>.svc`. */
 const DNS_EGRESS = {
     to: [{
@@ -118,12 +136,12 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         for (const app of args.apps) {
             const ingress = [
                 ...flows.filter((f) => f.to === app).map((f) => ({ from: [appPeer(f.from)], ports: [tcp(f.port)] })),
-                ...wiring.ingress.filter((r) => r.app === app).map((r) => ({ from: cidrPeers(r.cidrs), ports: r.ports.map(tcp) })),
+                ...wiring.ingress.filter((r) => r.app === app).map((r) => ({ from: externalPeers(r), ports: r.ports.map(tcp) })),
             ];
             const egress = [
                 DNS_EGRESS,
                 ...flows.filter((f) => f.from === app).map((f) => ({ to: [appPeer(f.to)], ports: [tcp(f.port)] })),
-                ...wiring.egress.filter((r) => r.app === app).map((r) => ({ to: cidrPeers(r.cidrs), ports: r.ports.map(tcp) })),
+                ...wiring.egress.filter((r) => r.app === app).map((r) => ({ to: externalPeers(r), ports: r.ports.map(tcp) })),
             ];
             this.allows[app] = new k8s.networking.v1.NetworkPolicy(`${name}-${app}`, {
                 metadata: { name: `allow-${app}`, namespace: args.namespace, labels },

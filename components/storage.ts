@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
-import { restrictedContainerSecurity, Workload, workloadLabels } from "./workload";
+import { plainEnv, restrictedContainerSecurity, Workload, workloadLabels } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -67,7 +67,7 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
         env.GLOBAL_S3_BUCKET = "stub";
         env.REGION = "stub";
     }
-    return Object.entries(env).map(([name, value]) => ({ name, value }));
+    return plainEnv(env);
 }
 
 export interface StorageArgs extends ServiceArgs {

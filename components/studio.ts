@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { SERVICES } from "./endpoints";
 import { SecretBundle } from "./secrets";
-import { restrictedContainerSecurity, Workload } from "./workload";
+import { plainEnv, restrictedContainerSecurity, Workload } from "./workload";
 
 /**
  * UID 1000: the image's Dockerfile (apps/studio/Dockerfile, production stage on node:*-slim) has
@@ -69,7 +69,7 @@ export class Studio extends pulumi.ComponentResource {
                 ports: [{ name: "http", containerPort: port }],
                 env: [
                     ...bundle.env("studio"),
-                    ...Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
+                    ...plainEnv(env),
                 ],
                 // /api/profile is the 2024 images' health route (2025+ moved it to /api/platform/profile).
                 readinessProbe: { httpGet: { path: "/api/profile", port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },

@@ -40,6 +40,11 @@ export function restrictedContainerSecurity(runAsUser: number, runAsGroup = runA
     };
 }
 
+/** Plain (non-secret) environment variables from a name → value map, in insertion order. */
+export function plainEnv(vars: Record<string, pulumi.Input<string>>): k8s.types.input.core.v1.EnvVar[] {
+    return Object.entries(vars).map(([name, value]) => ({ name, value }));
+}
+
 /**
  * A digest of what a pod consumes (Secret or config contents). Keyed so a checksum of
  * low-entropy secrets reveals nothing; unsecret because it is only a fingerprint.

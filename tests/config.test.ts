@@ -121,6 +121,6 @@ describe("config helpers", () => {
         expect(config.namespace).toBe("supabase");
         expect(config.images.kong).toBe("kong:2.8.1");
         expect(config.keys.apiKeyLifetimeDays).toBe(1825);
-        expect(config.dbAdmin).toEqual({ mode: "cluster" });
+        expect(config.dbAdmin).toEqual({ mode: "cluster", clientNamespaces: [] });
     });
 });

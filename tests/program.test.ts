@@ -102,6 +102,18 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect(l2.spec.ipAddressPools).toEqual([pool.metadata.name]);
     });
 
+    it("keeps secretness on Secrets only, so `pulumi preview` shows every other object's diff", () => {
+        // A secret nested anywhere in an input makes the whole top-level property secret (and its
+        // diff hidden); only Secret data and the database layer's connection inputs may be.
+        const secretOutside = run.resources
+            .filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:core/v1:Secret" && r.secretInputs.length > 0)
+            .map((r) => `${r.type} ${r.name}: ${r.secretInputs.join(", ")}`);
+        expect(secretOutside).toEqual([]);
+        const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+        expect(secrets.length).toBeGreaterThan(5);
+        for (const secret of secrets) expect(secret.secretInputs, secret.name).toContain("stringData");
+    });
+
     it("declares the same resources on a second run", async () => {
         const again = await runStack(stack);
         // Dynamic resources register once their provider is serialized (asynchronously), so the

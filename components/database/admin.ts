@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../../config";
-import { metallbIpAnnotation } from "../cluster";
+import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "../cluster";
 import { SERVICES, serviceHost } from "../endpoints";
 import { selectorLabels, workloadLabels } from "../workload";
 
@@ -36,7 +36,7 @@ export function adminEndpoint(name: string, config: PlatformConfig, namespace: p
                     annotations: metallbIpAnnotation(admin.ip),
                 },
                 spec: {
-                    type: "LoadBalancer",
+                    ...METALLB_LOAD_BALANCER,
                     selector: selectorLabels(SERVICES.postgres.name),
                     ports: [{ name: "postgres", port: SERVICES.postgres.port, targetPort: "postgres", protocol: "TCP" }],
                     loadBalancerSourceRanges: admin.sourceRanges,

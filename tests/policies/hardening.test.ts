@@ -27,6 +27,15 @@ describe("PodDisruptionBudgets (workload.ts)", () => {
 });
 
 describe("NetworkPolicies (network-policies.ts)", () => {
+    it("admits labelled admin pods of the configured namespaces in cluster mode, and none in port-forward mode", async () => {
+        const admitted = async (overrides: Record<string, unknown>) => {
+            const policy = byKind(manifests(await runStack("dev", { overrides })), "NetworkPolicy").find((p) => p.metadata.name === "allow-postgres")!;
+            return policy.spec.ingress.filter((r: any) => r.from[0].namespaceSelector).flatMap((r: any) => r.from[0].namespaceSelector.matchExpressions[0].values);
+        };
+        expect(await admitted({ dbAdminClientNamespaces: ["ci-runners"] })).toEqual(["supabase", "ci-runners"]);
+        expect(await admitted({ dbAdminEndpoint: "port-forward" })).toEqual([]);
+    });
+
     it("denies by default and allows only the platform's wiring", async () => {
         const policies = byKind(manifests(await runStack("dev")), "NetworkPolicy");
         const named = new Map(policies.map((p) => [p.metadata.name, p]));
@@ -36,7 +45,13 @@ describe("NetworkPolicies (network-policies.ts)", () => {
         expect(named.get("default-deny")!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
 
         const postgres = named.get("allow-postgres")!.spec;
-        expect(postgres.ingress.flatMap(peerApps).sort()).toEqual(["gotrue", "meta", "postgres-backup", "rest", "storage"]);
+        const fromApps = postgres.ingress.filter((r: any) => !r.from[0].namespaceSelector);
+        expect(fromApps.flatMap(peerApps).sort()).toEqual(["gotrue", "meta", "postgres-backup", "rest", "storage"]);
+        // cluster mode (dev's default): the database layer's runner reaches postgres as a labelled pod.
+        expect(postgres.ingress.filter((r: any) => r.from[0].namespaceSelector).map((r: any) => r.from)).toEqual([[{
+            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["supabase"] }] },
+            podSelector: { matchLabels: { "supabase-platform/db-admin": "true" } },
+        }]]);
         expect(postgres.ingress.every((r: any) => r.ports[0].port === 5432)).toBe(true);
         expect(postgres.egress.map(peerApps)).toEqual([["kube-system"]]);
 
