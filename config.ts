@@ -4,6 +4,7 @@
 // description. Pulumi.yaml declares the same table for `pulumi config` users (a test keeps them
 // equal) and the README's config reference is generated from it.
 import * as pulumi from "@pulumi/pulumi";
+import { appDefinitionProblems } from "./components/database/apps";
 
 export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
 
@@ -559,6 +560,9 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource()): Platfor
         dbAdmin,
         backup,
     };
+    for (const problem of appDefinitionProblems(appNames)) {
+        problems.push(`${source.project}:apps: ${problem} (fix the app's file in components/database/apps/)`);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
     return config;
 }

@@ -1,6 +1,6 @@
 // Bad stack config is refused with one error naming the key, the value and the fix, before any
 // resource is registered. Each case runs the real program on the dev stack with one bad value.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { imageTag, isCidr, isIPv4, loadConfig } from "../config";
 import { runExpectingFailure } from "./support/program";
 
@@ -92,6 +92,22 @@ describe("stack config validation", () => {
         expect(missing).toContain("supabase-platform:dbAdminSourceRanges = []: the admin LoadBalancer exposes the database");
         const open = await refused({ dbAdminEndpoint: "loadbalancer", dbAdminLoadBalancerIp: "10.89.97.216", dbAdminSourceRanges: ["0.0.0.0/0"] });
         expect(open).toContain('supabase-platform:dbAdminSourceRanges = "0.0.0.0/0": opens the database to everyone');
+    });
+
+    it("refuses an app definition whose policy would evaluate auth.uid() per row", async () => {
+        vi.doMock("../components/database/apps/money_tracker", async (importOriginal) => {
+            const original = await importOriginal<typeof import("../components/database/apps/money_tracker")>();
+            const [first, ...rest] = original.moneyTracker.tables;
+            const perRow = { ...first.policies[0], using: "user_id = auth.uid()" };
+            return { moneyTracker: { ...original.moneyTracker, tables: [{ ...first, policies: [perRow, ...first.policies.slice(1)] }, ...rest] } };
+        });
+        try {
+            const message = await refused({});
+            expect(message).toContain("supabase-platform:apps: money_tracker.categories: policy");
+            expect(message).toContain("calls auth.uid() per row; write (select auth.uid())");
+        } finally {
+            vi.doUnmock("../components/database/apps/money_tracker");
+        }
     });
 
     it("reports every problem at once", async () => {

@@ -8,7 +8,7 @@ import { Postgres } from "../postgres";
 import { SecretBundle } from "../secrets";
 import { adminEndpoint } from "./admin";
 import { AppDatabase, DATABASE, OBJECT_OWNER } from "./app";
-import { definitionFor, hasDefinition, validateDefinition } from "./apps";
+import { definitionFor, hasDefinition } from "./apps";
 import { DbConnection } from "./providers/connection";
 import { RolePasswords } from "./providers/role-passwords";
 
@@ -40,13 +40,7 @@ export class DatabaseLayer extends pulumi.ComponentResource {
         super("supabase:database:DatabaseLayer", name, {}, opts);
         const { config, bundle, postgres } = args;
 
-        const problems = config.apps.flatMap((app) => validateDefinition(definitionFor(app.name)));
-        const bucketIds = config.apps.flatMap((app) => definitionFor(app.name).buckets.map((b) => b.id));
-        for (const id of new Set(bucketIds)) {
-            if (bucketIds.indexOf(id) !== bucketIds.lastIndexOf(id)) problems.push(`bucket ${id} is declared by more than one app`);
-        }
-        if (problems.length > 0) throw new Error(`Invalid app database definitions:\n  - ${problems.join("\n  - ")}`);
-
+        // The app definitions were validated with the config (loadConfig → appDefinitionProblems).
         const endpoint = adminEndpoint(name, config, args.namespace, this);
         this.adminHost = endpoint.host;
         this.adminPort = endpoint.port;

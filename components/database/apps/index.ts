@@ -59,3 +59,17 @@ export function validateDefinition(app: AppDefinition): string[] {
     }
     return problems;
 }
+
+/**
+ * Every definition problem of the configured apps, and buckets claimed by two apps. loadConfig
+ * reports these with the config problems, before any resource is registered.
+ */
+export function appDefinitionProblems(appNames: string[]): string[] {
+    const definitions = appNames.map(definitionFor);
+    const problems = definitions.flatMap(validateDefinition);
+    const bucketIds = definitions.flatMap((app) => app.buckets.map((b) => b.id));
+    for (const id of new Set(bucketIds)) {
+        if (bucketIds.indexOf(id) !== bucketIds.lastIndexOf(id)) problems.push(`bucket ${id} is declared by more than one app`);
+    }
+    return problems;
+}
