@@ -1,3 +1,4 @@
+import { availableParallelism } from "os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +7,9 @@ export default defineConfig({
         // Each file gets its own process: the Pulumi runtime keeps global state.
         pool: "forks",
         isolate: true,
+        // Vitest leaves one core free by default, which on a 2-core CI machine means one worker;
+        // the test files are independent processes, so use every core.
+        maxWorkers: Math.max(2, availableParallelism()),
         testTimeout: 60_000,
         hookTimeout: 120_000,
     },

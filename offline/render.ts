@@ -109,6 +109,9 @@ export function parseArgs(argv: string[]): { stack: string; overrides: Record<st
 }
 
 if (require.main === module) {
+    // Pulumi records a stack trace for every resource it registers; mapping each through the
+    // TypeScript source maps costs more than half a second per render and buys nothing here.
+    process.setSourceMapsEnabled(false);
     Promise.resolve()
         .then(() => {
             const { stack, overrides } = parseArgs(process.argv.slice(2));
