@@ -98,3 +98,10 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     placeholdersByStack.set(stack, placeholders.sort());
     return result;
 }
+
+/** A stack's effective value of a bare key (`namespace`, not `supabase-platform:namespace`). */
+export function configReader(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT): (key: string) => string | undefined {
+    const values = stackConfig(stack, overrides, root);
+    const project = readProjectFile(root).name;
+    return (key) => values[`${project}:${key}`];
+}

@@ -9,7 +9,7 @@ import { parseKongYaml, toKongYaml } from "../components/kong-config";
 import { Architecture, architectureOf, CLIENTS, edgeBetween, toMermaid } from "../offline/architecture";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
-import { stackConfig, stackNames } from "../offline/stack-config";
+import { configReader, stackNames } from "../offline/stack-config";
 import { manifests, runStack } from "./support/program";
 
 const API_SERVICES = ["gotrue", "rest", "storage", "meta"];
@@ -21,8 +21,7 @@ describe.each(stackNames())("architecture of stack %s", (stack) => {
     beforeAll(async () => {
         run = await runStack(stack);
         arch = architectureOf(manifests(run));
-        const values = stackConfig(stack);
-        cfg = (key) => values[`supabase-platform:${key}`];
+        cfg = configReader(stack);
     });
 
     it("shows every service and both LoadBalancers with their IPs", () => {

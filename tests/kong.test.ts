@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { KongDeclarativeConfig, parseKongYaml } from "../components/kong-config";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
-import { stackConfig, stackNames } from "../offline/stack-config";
+import { configReader, stackNames } from "../offline/stack-config";
 import { simulateKong } from "./support/kong";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
@@ -34,8 +34,7 @@ describe.each(stackNames())("Kong on stack %s", (stack) => {
     beforeAll(async () => {
         run = await runStack(stack);
         kong = kongYamlOf(run);
-        const values = stackConfig(stack);
-        cfg = (key) => values[`supabase-platform:${key}`];
+        cfg = configReader(stack);
     });
 
     it("renders kong.yml with exactly the stack's anon and service_role keys", () => {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type * as Program from "../index";
 import { PlatformOutputs } from "../outputs";
 import { ProgramRun } from "../offline/engine";
-import { PROJECT_ROOT, stackConfig, stackNames } from "../offline/stack-config";
+import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
 import { findManifest, runStack } from "./support/program";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
@@ -41,8 +41,7 @@ describe.each(stackNames())("stack outputs of %s", (stack) => {
     let cfg: (key: string) => string | undefined;
     beforeAll(async () => {
         run = await runStack(stack);
-        const values = stackConfig(stack);
-        cfg = (key) => values[`supabase-platform:${key}`];
+        cfg = configReader(stack);
     });
 
     it("exports exactly the fields of PlatformOutputs", () => {

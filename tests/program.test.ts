@@ -2,7 +2,7 @@
 // the cluster prerequisites, and that a second run declares the same resources.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProgramRun } from "../offline/engine";
-import { stackConfig, stackNames } from "../offline/stack-config";
+import { configReader, stackNames } from "../offline/stack-config";
 import { INIT_SCRIPTS } from "../components/postgres";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
@@ -15,11 +15,10 @@ it("has a dev and a prod stack file, both exercised below", () => {
 
 describe.each(STACKS)("stack %s", (stack) => {
     let run: ProgramRun;
-    let config: Record<string, string>;
-    const cfg = (key: string) => config[`supabase-platform:${key}`];
+    let cfg: (key: string) => string | undefined;
     beforeAll(async () => {
         run = await runStack(stack);
-        config = stackConfig(stack);
+        cfg = configReader(stack);
     });
 
     it("validates every Kubernetes object against the upstream schema", () => {
@@ -30,7 +29,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     });
 
     it("creates the namespace with Pod Security Standards labels", () => {
-        const ns = findManifest(run, "Namespace", cfg("namespace"));
+        const ns = findManifest(run, "Namespace", cfg("namespace")!);
         expect(ns.metadata.labels).toMatchObject({
             "pod-security.kubernetes.io/enforce": "baseline",
             "pod-security.kubernetes.io/warn": "restricted",
@@ -85,7 +84,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     });
 
     it("creates the Longhorn StorageClass when asked", () => {
-        const sc = findManifest(run, "StorageClass", cfg("storageClassName"));
+        const sc = findManifest(run, "StorageClass", cfg("storageClassName")!);
         expect(sc.provisioner).toBe("driver.longhorn.io");
         expect(sc.parameters).toMatchObject({ numberOfReplicas: cfg("longhornReplicas"), dataLocality: "best-effort" });
         expect(sc.reclaimPolicy).toBe("Retain");

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ProgramRun, runProgram } from "../offline/engine";
 import { containersOf, Manifest } from "../offline/manifests";
-import { stackConfig, stackNames } from "../offline/stack-config";
+import { configReader, stackConfig, stackNames } from "../offline/stack-config";
 import type { SupabasePlatform } from "../components/platform";
 import { DEFAULT_EXPOSED_SCHEMAS, exposedSchemas } from "../components/rest";
 import { validateManifest } from "./support/k8s-schema";
@@ -31,11 +31,10 @@ const serviceObjects = (run: ProgramRun): Manifest[] =>
 
 describe.each(STACKS)("services on stack %s", (stack) => {
     let run: ProgramRun;
-    let config: Record<string, string>;
-    const cfg = (key: string) => config[`supabase-platform:${key}`];
+    let cfg: (key: string) => string | undefined;
     beforeAll(async () => {
         run = await runStack(stack);
-        config = stackConfig(stack);
+        cfg = configReader(stack);
     });
 
     it("declares a Deployment, ClusterIP Service and ServiceAccount per service (plus a PDB when replicated), all schema-valid", () => {
@@ -103,7 +102,7 @@ describe.each(STACKS)("services on stack %s", (stack) => {
     });
 
     it("exposes through PostgREST exactly the default schemas and the stack's apps", () => {
-        const apps = JSON.parse(cfg("apps")) as string[];
+        const apps = JSON.parse(cfg("apps")!) as string[];
         expect(apps.length).toBeGreaterThan(0);
         const rest = envOf(container(run, "rest", "postgrest"));
         expect(rest.PGRST_DB_SCHEMAS.value.split(",")).toEqual([...DEFAULT_EXPOSED_SCHEMAS, ...apps]);

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
-import { stackConfig, stackNames } from "../offline/stack-config";
+import { configReader, stackNames } from "../offline/stack-config";
 import { findManifest, manifests, runStack } from "./support/program";
 
 const studioDeployment = (run: ProgramRun) => findManifest(run, "Deployment", "studio");
@@ -27,8 +27,7 @@ describe.each(stackNames())("Studio on stack %s", (stack) => {
     let cfg: (key: string) => string | undefined;
     beforeAll(async () => {
         run = await runStack(stack);
-        const values = stackConfig(stack);
-        cfg = (key) => values[`supabase-platform:${key}`];
+        cfg = configReader(stack);
     });
 
     it("runs the configured image with a ClusterIP Service on 3000 and nothing else selecting it", () => {
