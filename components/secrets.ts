@@ -2,9 +2,9 @@
 // per workload holding only what that workload reads.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
 import { PlatformConfig } from "../config";
 import { signApiKey } from "./api-keys";
+import { GeneratedSecret } from "./generated-secret";
 import { databaseUrl } from "./endpoints";
 import { checksumOf, workloadLabels } from "./workload";
 
@@ -89,16 +89,12 @@ export class SecretBundle extends pulumi.ComponentResource {
         // Every generated value is replaced when `rotation` changes.
         const keepers = { rotation: String(config.keys.rotation) };
         const password = (id: string, length: number) =>
-            new random.RandomPassword(`${name}-${id}`, {
-                length, special: false, minLower: 1, minUpper: 1, minNumeric: 1, keepers,
-            }, { parent: this }).result;
+            new GeneratedSecret(`${name}-${id}`, { length, alphabet: "alphanumeric", keepers }, { parent: this }).result;
 
         const jwtSecret = config.keys.jwtSecret ?? password("jwt-secret", 48);
         const sign = (role: "anon" | "service_role") =>
             pulumi.secret(jwtSecret).apply((secret) => signApiKey(secret, role, config.keys.issuedAt, config.keys.apiKeyLifetimeDays));
-        const dashboardUser = new random.RandomString(`${name}-dashboard-user`, {
-            length: 8, special: false, upper: false, numeric: false, keepers,
-        }, { parent: this });
+        const dashboardUser = new GeneratedSecret(`${name}-dashboard-user`, { length: 8, alphabet: "lowercase", keepers }, { parent: this });
 
         this.values = {
             jwtSecret: pulumi.secret(jwtSecret),

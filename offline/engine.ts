@@ -4,7 +4,10 @@
 // config and state give the same graph. No cluster, CLI or plugin is contacted.
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { generate, GeneratedSecretInputs } from "../components/generated-secret";
 import { readProjectFile, stackConfig } from "./stack-config";
+
+const GENERATED_SECRET_TYPE = "pulumi-nodejs:dynamic/secrets:GeneratedSecret";
 
 export interface RecordedResource {
     urn: string;
@@ -63,45 +66,17 @@ export function unwrapSecrets<T>(value: T): T {
 
 const digest = (...parts: unknown[]) => crypto.createHash("sha256").update(JSON.stringify(parts)).digest();
 
-/** A random-looking but reproducible string: same resource, inputs and keepers → same value. */
-export function deterministicString(seed: unknown[], length: number, alphabet: string, required: string[] = []): string {
-    const chars: string[] = [];
-    let block = 0;
-    while (chars.length < length) {
-        for (const byte of digest(...seed, block++)) {
-            if (chars.length < length) chars.push(alphabet[byte % alphabet.length]);
-        }
-    }
-    required.forEach((set, i) => {
-        if (i < length && !chars.some((c) => set.includes(c))) chars[i] = set[digest(...seed, "req", i)[0] % set.length];
-    });
-    return chars.join("");
-}
-
-function randomResult(type: string, name: string, inputs: Record<string, any>): string {
-    const lower = "abcdefghijklmnopqrstuvwxyz";
-    const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    const numeric = "0123456789";
-    const special = inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?";
-    const sets: string[] = [];
-    if (inputs.lower !== false) sets.push(lower);
-    if (inputs.upper !== false) sets.push(upper);
-    if (inputs.numeric !== false) sets.push(numeric);
-    if (inputs.special !== false) sets.push(special);
-    const required: string[] = [];
-    if ((inputs.minLower ?? 0) > 0) required.push(lower);
-    if ((inputs.minUpper ?? 0) > 0) required.push(upper);
-    if ((inputs.minNumeric ?? 0) > 0) required.push(numeric);
-    return deterministicString([type, name, inputs.keepers ?? {}, inputs.length], inputs.length ?? 16, sets.join(""), required);
+/** A GeneratedSecret's value, reproducible: same resource, inputs and keepers → same value. */
+function generatedSecretResult(type: string, name: string, inputs: Record<string, any>): string {
+    let counter = 0;
+    return generate(inputs as GeneratedSecretInputs, (max) => digest(type, name, inputs.keepers ?? {}, inputs.length, counter++).readUInt32BE(0) % max);
 }
 
 /** What a provider would add to a resource's inputs. */
 function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     const state: Record<string, any> = { ...inputs };
-    if (type === "random:index/randomPassword:RandomPassword") {
-        state.result = pulumi.secret(randomResult(type, name, inputs));
-    } else if (type === "random:index/randomString:RandomString") {
-        state.result = randomResult(type, name, inputs);
+    if (type === GENERATED_SECRET_TYPE) {
+        state.result = pulumi.secret(generatedSecretResult(type, name, inputs));
     } else if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) {
         const metadata = { ...(inputs.metadata ?? {}) };
         if (!metadata.name) {

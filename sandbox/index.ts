@@ -1,0 +1,118 @@
+// npm run sandbox -- start|stop|status
+// A local Kubernetes control plane on loopback for trying the program without a cluster, and the
+// place the engine tier (tests/engine) deploys to. Needs the toolchain of `npm run tools`.
+import * as k8s from "@kubernetes/client-node";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO_ROOT, requireTools, toolsBin } from "../tools/paths";
+import { CONTROL_PLANE, startControlPlane, startControllers, waitForApiserver } from "./control-plane";
+import { applyFixtures, NODE_NAME } from "./fixtures";
+import { sandboxLayout, SandboxLayout } from "./layout";
+import { ensurePki, writeKubeconfigs } from "./pki";
+import { postgresDir, startPostgres } from "./postgres";
+import { serverUser } from "./postgres-binaries";
+import { logFile, runningPid, sleep, startProcess, stopProcess } from "./processes";
+
+const PROCESSES = [...CONTROL_PLANE, "standins", "postgres"] as const;
+
+export interface SandboxInfo {
+    layout: SandboxLayout;
+    kubeconfig: string;
+    /** A kubeconfig whose user has no RBAC rights (for permission tests). */
+    restrictedKubeconfig: string;
+}
+
+export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInfo> {
+    const bin = requireTools();
+    fs.mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
+    const pki = ensurePki(layout);
+    const kubeconfigs = writeKubeconfigs(layout);
+    startControlPlane(layout, bin, pki);
+    await waitForApiserver(layout, pki);
+    startControllers(layout, bin, pki);
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(layout.kubeconfig);
+    await applyFixtures(kc, layout.kubeletPort);
+    if (!runningPid(layout.stateDir, "standins")) {
+        startProcess(layout.stateDir, {
+            name: "standins", command: path.join(REPO_ROOT, "node_modules", ".bin", "tsx"),
+            args: [path.join(__dirname, "standins.ts"), layout.kubeconfig, path.join(layout.stateDir, "volumes")],
+        });
+    }
+    await startPostgres(layout);
+    await waitForNodeReady(kc, layout);
+    return { layout, kubeconfig: kubeconfigs.admin, restrictedKubeconfig: kubeconfigs.restricted };
+}
+
+async function waitForNodeReady(kc: k8s.KubeConfig, layout: SandboxLayout, timeoutMs = 60_000): Promise<void> {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        const node = await core.readNode({ name: NODE_NAME }).catch(() => undefined);
+        if (node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) return;
+        await sleep(500);
+    }
+    throw new Error(`sandbox: node ${NODE_NAME} not Ready after ${timeoutMs / 1000} s; is KWOK running? See ${logFile(layout.stateDir, "kwok")}`);
+}
+
+export async function stopSandbox(layout = sandboxLayout(), keep = false): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const name of [...PROCESSES].reverse()) {
+        // PostgreSQL: SIGINT is its fast shutdown (SIGTERM would wait for clients to leave).
+        if (await stopProcess(layout.stateDir, name, 10_000, name === "postgres" ? "SIGINT" : "SIGTERM")) stopped.push(name);
+    }
+    if (!keep) {
+        fs.rmSync(layout.stateDir, { recursive: true, force: true });
+        fs.rmSync(postgresDir(layout, serverUser() !== undefined), { recursive: true, force: true });
+    }
+    return stopped;
+}
+
+export function sandboxStatus(layout = sandboxLayout()): { name: string; pid?: number; log: string }[] {
+    return PROCESSES.map((name) => ({ name, pid: runningPid(layout.stateDir, name), log: logFile(layout.stateDir, name) }));
+}
+
+function printStatus(layout: SandboxLayout) {
+    for (const p of sandboxStatus(layout)) {
+        console.log(`  ${p.name.padEnd(24)} ${p.pid ? `running (pid ${p.pid})` : "stopped"}   ${p.log}`);
+    }
+}
+
+async function main(argv: string[]) {
+    const [command, ...flags] = argv;
+    const layout = sandboxLayout();
+    switch (command) {
+        case "start": {
+            const info = await startSandbox(layout);
+            console.log(`sandbox running in ${layout.stateDir} (tools: ${toolsBin()})`);
+            printStatus(layout);
+            console.log(`kube-apiserver:  https://127.0.0.1:${layout.apiserverPort}`);
+            console.log(`PostgreSQL 15:   127.0.0.1:${layout.postgresPort} (user postgres, trust on loopback)`);
+            console.log(`kubeconfig:      ${info.kubeconfig}`);
+            console.log(`try:             KUBECONFIG=${info.kubeconfig} pulumi preview   (see README, "The sandbox")`);
+            return;
+        }
+        case "stop": {
+            const keep = flags.includes("--keep");
+            const stopped = await stopSandbox(layout, keep);
+            console.log(`sandbox stopped (${stopped.length ? stopped.join(", ") : "nothing was running"})${keep ? `; state kept in ${layout.stateDir}` : "; state removed"}`);
+            return;
+        }
+        case "status":
+            console.log(`sandbox state: ${layout.stateDir}`);
+            printStatus(layout);
+            if (!sandboxStatus(layout).some((p) => p.pid)) process.exitCode = 3;
+            return;
+        default:
+            console.error(`usage: npm run sandbox -- start | stop [--keep] | status   (got ${command === undefined ? "nothing" : `'${command}'`})`);
+            process.exitCode = 2;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((err) => {
+        console.error((err as Error).message);
+        process.exitCode = 1;
+    });
+}

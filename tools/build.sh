@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# npm run tools [-- --check | --list]
+# Builds the real toolchain the engine tier runs (the Pulumi CLI, its Node.js language host, the
+# Kubernetes provider plugin, etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
+# Go module proxy with the ordinary `go` client, into a cache outside the checkout. Idempotent and
+# resumable: a component whose binaries are present is skipped; a failed one is rebuilt next run.
+# Nothing here is third-party source: each component is a wrapper go.mod that requires a published
+# module version, and `go build` fetches it from the proxy.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=tools/versions.sh
+source "$here/versions.sh"
+
+mode="build"
+case "${1:-}" in
+    "") ;;
+    --check) mode="check" ;;
+    --list) mode="list" ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table)" >&2; exit 2 ;;
+esac
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+mkdir -p "$TOOLS_BIN" "$TOOLS_WORK"
+
+# `name:binary[,binary]` for every component, in build order (small first, so a broken proxy shows early).
+COMPONENTS=(
+    "kwok:kwok"
+    "etcd:etcd"
+    "pulumi:pulumi"
+    "language-nodejs:pulumi-language-nodejs"
+    "kubernetes-provider:pulumi-resource-kubernetes"
+    "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
+)
+
+have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 1; done; }
+
+wrapper() { # wrapper DIR MODULE-PATH: a fresh go.mod in DIR that only requires what follows
+    rm -rf "$1"; mkdir -p "$1"; (cd "$1" && go mod init -q "$2" 2>/dev/null || go mod init "$2" >/dev/null 2>&1)
+}
+
+build_kwok() {
+    local d="$TOOLS_WORK/kwok"; wrapper "$d" local/kwok-build
+    (cd "$d" && go mod edit -require="sigs.k8s.io/kwok@$KWOK_VERSION" && go mod download sigs.k8s.io/kwok \
+        && go get "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" \
+        && go build -trimpath -ldflags "-s -w" -o "$TOOLS_BIN/kwok" sigs.k8s.io/kwok/cmd/kwok)
+    # The bare controller needs its stages (kwokctl normally injects them): the module's own YAMLs.
+    local stages; stages="$(cd "$d" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
+    : > "$TOOLS_BIN/kwok-stages.yaml"
+    for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+        cat "$stages/$f" >> "$TOOLS_BIN/kwok-stages.yaml"; printf '\n---\n' >> "$TOOLS_BIN/kwok-stages.yaml"
+    done
+}
+
+build_etcd() {
+    local d="$TOOLS_WORK/etcd"; wrapper "$d" local/etcd-build
+    (cd "$d" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
+        && go build -trimpath -ldflags "-s -w" -o "$TOOLS_BIN/etcd" go.etcd.io/etcd/server/v3)
+}
+
+build_pulumi() {
+    local d="$TOOLS_WORK/pulumi"; wrapper "$d" local/pulumi-build
+    # pkg/go.mod replaces atotto/clipboard; a replace only applies in the main module, so repeat it.
+    (cd "$d" && go mod edit -replace="github.com/atotto/clipboard=github.com/tgummerer/clipboard@$PULUMI_CLIPBOARD_FORK" \
+        && go get "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+        && go build -trimpath -tags osusergo,grpcnotrace -o "$TOOLS_BIN/pulumi" \
+            -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+            github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+build_language_nodejs() {
+    # The host has its own go.mod (and no tags) since v3.7x; the proxy serves none of its versions,
+    # so it is built from the newest sdk/v3 release that still contained it as a package.
+    local d="$TOOLS_WORK/language-nodejs"; wrapper "$d" local/language-nodejs-build
+    (cd "$d" && go get "github.com/pulumi/pulumi/sdk/v3@$LANGUAGE_NODEJS_SDK_VERSION" \
+        && go build -trimpath -o "$TOOLS_BIN/pulumi-language-nodejs" \
+            -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_NODEJS_SDK_VERSION" \
+            github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
+}
+
+build_kubernetes_provider() {
+    # No provider/v4 tags exist; the proxy serves exactly one commit of the provider module. Its
+    # go.mod replaces the sdk with ../sdk and its main embeds a generated schema, so the module is
+    # unpacked as the main module with the sdk beside it, the schema generated, then built.
+    local d="$TOOLS_WORK/kubernetes-provider" mod
+    rm -rf "$d"; mkdir -p "$d"
+    mod="$(cd /tmp && go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    cp -r "$mod" "$d/provider"
+    mod="$(cd /tmp && go mod download -json "github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_PROVIDER_SDK" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    cp -r "$mod" "$d/sdk"
+    chmod -R u+w "$d"
+    (cd "$d/provider/cmd/pulumi-resource-kubernetes" && VERSION="$K8S_PROVIDER_VERSION" go run generate.go)
+    (cd "$d/provider" && go build -trimpath -o "$TOOLS_BIN/pulumi-resource-kubernetes" \
+        -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+        ./cmd/pulumi-resource-kubernetes)
+}
+
+build_kubernetes() {
+    # k8s.io/kubernetes requires its staging modules at v0.0.0 with local replaces; the wrapper
+    # replaces each with its published release, the list read from the downloaded go.mod.
+    local d="$TOOLS_WORK/kubernetes" gomod m ld="-s -w" p minor
+    wrapper "$d" local/kubernetes-build
+    gomod="$(cd /tmp && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+    (cd "$d" && go mod edit -require="k8s.io/kubernetes@$KUBERNETES_VERSION"
+     for m in $(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => \./staging/.*#\1#p' "$gomod"); do
+         go mod edit -replace="$m=$m@$KUBERNETES_STAGING_VERSION"
+     done)
+    minor="$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ld="$ld -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    (cd "$d" && go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$TOOLS_BIN/" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+}
+
+version_of() {
+    case "$1" in
+        kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;;
+        language-nodejs) echo "$LANGUAGE_NODEJS_SDK_VERSION (sdk/v3)" ;;
+        kubernetes-provider) echo "$K8S_PROVIDER_VERSION (module $K8S_PROVIDER_MODULE)" ;;
+        kubernetes) echo "$KUBERNETES_VERSION" ;;
+    esac
+}
+
+table() {
+    printf '%-22s %-48s %s\n' component version status
+    local entry name bins
+    for entry in "${COMPONENTS[@]}"; do
+        name="${entry%%:*}"; bins="${entry#*:}"
+        if have_all "$bins"; then s="present"; else s="MISSING"; fi
+        printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
+    done
+    for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-48s %s\n' "${entry%%|*}" "-" "not served by the module proxy (${entry#*|})"; done
+    echo "cache: $TOOLS_HOME"
+}
+
+if [[ "$mode" == list ]]; then table; exit 0; fi
+if [[ "$mode" == check ]]; then
+    missing=()
+    for entry in "${COMPONENTS[@]}"; do have_all "${entry#*:}" || missing+=("${entry%%:*}"); done
+    if ((${#missing[@]})); then
+        echo "tools: missing ${missing[*]} in $TOOLS_BIN; build them with: npm run tools" >&2; exit 1
+    fi
+    echo "tools: all present in $TOOLS_BIN"; exit 0
+fi
+
+command -v go >/dev/null || { echo "tools: no 'go' on PATH; install Go >= 1.26 (the build uses the Go module proxy)" >&2; exit 1; }
+start_all=$SECONDS
+failed=()
+for entry in "${COMPONENTS[@]}"; do
+    name="${entry%%:*}"; bins="${entry#*:}"
+    if have_all "$bins"; then echo "==> $name: present, skipped"; continue; fi
+    echo "==> $name $(version_of "$name"): building (log $TOOLS_WORK/$name.log)"
+    t0=$SECONDS
+    if "build_${name//-/_}" > "$TOOLS_WORK/$name.log" 2>&1; then
+        echo "    $name: done in $((SECONDS - t0)) s"
+    else
+        echo "    $name: FAILED after $((SECONDS - t0)) s; last lines of its log:"; tail -n 15 "$TOOLS_WORK/$name.log" | sed 's/^/      /'
+        failed+=("$name")
+    fi
+done
+echo; table; echo "total: $((SECONDS - start_all)) s"
+if ((${#failed[@]})); then echo "tools: failed: ${failed[*]} (rerun npm run tools to retry them)" >&2; exit 1; fi

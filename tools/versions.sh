@@ -1,0 +1,25 @@
+# The versions the real toolchain is built at, and where it is cached. Sourced by tools/build.sh
+# and read by tools/paths.ts (the sandbox and the engine tier), so there is one table.
+# Why these: the npm @pulumi/pulumi the program uses is 3.248.x; the proxy serves one commit of the
+# Kubernetes provider module (2026-01-15); Kubernetes 1.36 matches that provider's client-go line
+# and KWOK v0.8.0; etcd 3.6 is what kubeadm pairs with Kubernetes 1.34-1.36.
+PULUMI_VERSION=v3.248.0
+PULUMI_CLIPBOARD_FORK=v0.0.0-20241001131231-d02d263e614e
+LANGUAGE_NODEJS_SDK_VERSION=v3.68.0
+K8S_PROVIDER_MODULE=v4.0.0-20260115033456-f47bc2d6f199
+K8S_PROVIDER_SDK=v4.25.0
+K8S_PROVIDER_VERSION=4.25.0
+KUBERNETES_VERSION=v1.36.3
+KUBERNETES_STAGING_VERSION=v0.36.3
+ETCD_VERSION=v3.6.14
+KWOK_VERSION=v0.8.0
+# Asked of the proxy and refused ("This module version is not available."): `npm run tools -- --list`
+# prints these so nobody searches again. `name|module`.
+NOT_BUILDABLE=(
+    "random-provider|github.com/pulumi/pulumi-random/provider/v4"
+    "postgresql-provider|github.com/pulumi/pulumi-postgresql/provider/v3"
+    "gotrue|github.com/supabase/auth"
+)
+TOOLS_HOME="${SUPABASE_PLATFORM_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/supabase-platform/tools}"
+TOOLS_BIN="$TOOLS_HOME/bin"
+TOOLS_WORK="$TOOLS_HOME/work"
