@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
+        // The real-engine tier has its own config and command (npm run test:engine).
+        exclude: ["tests/engine/**", "**/node_modules/**"],
         // Each file gets its own process: the Pulumi runtime keeps global state.
         pool: "forks",
         isolate: true,

@@ -91,10 +91,35 @@ export function startControllers(layout: SandboxLayout, bin: string, pki: string
     if (!runningPid(layout.stateDir, "kwok")) {
         startProcess(layout.stateDir, {
             name: "kwok", command: exe("kwok"), args: [
-                kubeconfig, `--config=${path.join(bin, "kwok-stages.yaml")}`, "--manage-all-nodes=true",
+                kubeconfig, `--config=${kwokConfig(layout, bin)}`, "--manage-all-nodes=true",
                 "--cidr=10.244.0.1/16", "--node-ip=127.0.0.1", `--node-port=${layout.kubeletPort}`,
                 `--server-address=127.0.0.1:${layout.kubeletPort}`,
+                `--tls-cert-file=${path.join(pki, "apiserver.crt")}`, `--tls-private-key-file=${path.join(pki, "apiserver.key")}`,
             ],
         });
     }
+}
+
+/**
+ * KWOK's stages (pods become Ready, Jobs complete, deletions finish) plus one port-forward rule:
+ * a port-forward to port 5432 of any pod reaches the sandbox's PostgreSQL, which is what the
+ * database pod would serve on a real node.
+ */
+function kwokConfig(layout: SandboxLayout, bin: string): string {
+    const file = path.join(layout.stateDir, "kwok.yaml");
+    const forward = [
+        "kind: ClusterPortForward",
+        "apiVersion: kwok.x-k8s.io/v1alpha1",
+        "metadata:",
+        "  name: sandbox-postgres",
+        "spec:",
+        "  forwards:",
+        "  - ports: [5432]",
+        "    target:",
+        `      port: ${layout.postgresPort}`,
+        "      address: 127.0.0.1",
+        "",
+    ].join("\n");
+    fs.writeFileSync(file, `${fs.readFileSync(path.join(bin, "kwok-stages.yaml"), "utf8")}\n---\n${forward}`);
+    return file;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run tools [-- --check | --list]
-# Builds the real toolchain the engine tier runs (the Pulumi CLI, its Node.js language host, the
-# Kubernetes provider plugin, etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
+# Builds the real toolchain the engine tier runs (the Pulumi CLI, the Kubernetes provider plugin,
+# etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
 # Go module proxy with the ordinary `go` client, into a cache outside the checkout. Idempotent and
 # resumable: a component whose binaries are present is skipped; a failed one is rebuilt next run.
 # Nothing here is third-party source: each component is a wrapper go.mod that requires a published
@@ -29,7 +29,6 @@ COMPONENTS=(
     "kwok:kwok"
     "etcd:etcd"
     "pulumi:pulumi"
-    "language-nodejs:pulumi-language-nodejs"
     "kubernetes-provider:pulumi-resource-kubernetes"
     "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
 )
@@ -67,16 +66,6 @@ build_pulumi() {
         && go build -trimpath -tags osusergo,grpcnotrace -o "$TOOLS_BIN/pulumi" \
             -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
             github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-}
-
-build_language_nodejs() {
-    # The host has its own go.mod (and no tags) since v3.7x; the proxy serves none of its versions,
-    # so it is built from the newest sdk/v3 release that still contained it as a package.
-    local d="$TOOLS_WORK/language-nodejs"; wrapper "$d" local/language-nodejs-build
-    (cd "$d" && go get "github.com/pulumi/pulumi/sdk/v3@$LANGUAGE_NODEJS_SDK_VERSION" \
-        && go build -trimpath -o "$TOOLS_BIN/pulumi-language-nodejs" \
-            -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_NODEJS_SDK_VERSION" \
-            github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
 }
 
 build_kubernetes_provider() {
@@ -117,7 +106,6 @@ build_kubernetes() {
 version_of() {
     case "$1" in
         kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;;
-        language-nodejs) echo "$LANGUAGE_NODEJS_SDK_VERSION (sdk/v3)" ;;
         kubernetes-provider) echo "$K8S_PROVIDER_VERSION (module $K8S_PROVIDER_MODULE)" ;;
         kubernetes) echo "$KUBERNETES_VERSION" ;;
     esac
@@ -131,7 +119,7 @@ table() {
         if have_all "$bins"; then s="present"; else s="MISSING"; fi
         printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
     done
-    for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-48s %s\n' "${entry%%|*}" "-" "not served by the module proxy (${entry#*|})"; done
+    for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-48s %s\n' "${entry%%|*}" "-" "not served by the module proxy: ${entry#*|}"; done
     echo "cache: $TOOLS_HOME"
 }
 

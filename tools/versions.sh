@@ -1,11 +1,12 @@
 # The versions the real toolchain is built at, and where it is cached. Sourced by tools/build.sh
 # and read by tools/paths.ts (the sandbox and the engine tier), so there is one table.
-# Why these: the npm @pulumi/pulumi the program uses is 3.248.x; the proxy serves one commit of the
-# Kubernetes provider module (2026-01-15); Kubernetes 1.36 matches that provider's client-go line
-# and KWOK v0.8.0; etcd 3.6 is what kubeadm pairs with Kubernetes 1.34-1.36.
+# Why these: the npm @pulumi/pulumi the program uses is 3.248.x; the proxy serves exactly one commit
+# of the Kubernetes provider module, f47bc2d6f199, which is its v4.25.0 release commit (npm
+# @pulumi/kubernetes is 4.34.x: the engine takes the plugin on PATH whatever its version, and the
+# program uses only core kinds); Kubernetes 1.36 matches KWOK v0.8.0's client-go line; etcd 3.6 is
+# what kubeadm pairs with Kubernetes 1.34-1.36.
 PULUMI_VERSION=v3.248.0
 PULUMI_CLIPBOARD_FORK=v0.0.0-20241001131231-d02d263e614e
-LANGUAGE_NODEJS_SDK_VERSION=v3.68.0
 K8S_PROVIDER_MODULE=v4.0.0-20260115033456-f47bc2d6f199
 K8S_PROVIDER_SDK=v4.25.0
 K8S_PROVIDER_VERSION=4.25.0
@@ -16,7 +17,8 @@ KWOK_VERSION=v0.8.0
 # Asked of the proxy and refused ("This module version is not available."): `npm run tools -- --list`
 # prints these so nobody searches again. `name|module`.
 NOT_BUILDABLE=(
-    "random-provider|github.com/pulumi/pulumi-random/provider/v4"
+    "language-nodejs|github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 (tools/language-host.ts stands in)"
+    "random-provider|github.com/pulumi/pulumi-random/provider/v4 (the program uses GeneratedSecret instead)"
     "postgresql-provider|github.com/pulumi/pulumi-postgresql/provider/v3"
     "gotrue|github.com/supabase/auth"
 )

@@ -1,0 +1,84 @@
+// A stack of this program under the real Pulumi CLI (Automation API, local file backend,
+// passphrase secrets) against the sandbox. The project is copied to a temp dir (tracked files only,
+// node_modules linked), so config changes and state never touch the checkout.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { REPO_ROOT, requireTools, toolsHome } from "../../../tools/paths";
+
+export interface EngineWorkspace {
+    dir: string;
+    env: Record<string, string>;
+    cleanup(): void;
+}
+
+/** The bin dir with what the CLI finds on PATH besides the built tools: the language host and the dynamic-provider shim. */
+function hostBin(dir: string): string {
+    const bin = path.join(dir, "host-bin");
+    fs.mkdirSync(bin, { recursive: true });
+    const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+    fs.writeFileSync(path.join(bin, "pulumi-language-nodejs"),
+        `#!/bin/sh\nexec "${tsx}" "${path.join(REPO_ROOT, "tools", "language-host.ts")}" "$@"\n`, { mode: 0o755 });
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+    return bin;
+}
+
+export function engineWorkspace(kubeconfig: string): EngineWorkspace {
+    const bin = requireTools();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-tier-"));
+    const project = path.join(dir, "project");
+    const files = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    for (const file of files) {
+        if (!fs.existsSync(path.join(REPO_ROOT, file))) continue; // deleted in the working tree
+        fs.mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+        fs.copyFileSync(path.join(REPO_ROOT, file), path.join(project, file));
+    }
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"));
+    fs.mkdirSync(path.join(dir, "state"));
+    const env: Record<string, string> = {
+        PATH: `${hostBin(dir)}:${bin}:${process.env.PATH}`,
+        KUBECONFIG: kubeconfig,
+        PULUMI_HOME: path.join(dir, "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-tier-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // A missing plugin fails at once instead of trying a download from the internet.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    return { dir: project, env, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function pulumiCommand(): Promise<PulumiCommand> {
+    return PulumiCommand.get({ root: toolsHome(), skipVersionCheck: true });
+}
+
+/** A stack of the copied project, with its Pulumi.<name>.yaml and these config values on top. */
+export async function engineStack(ws: EngineWorkspace, name: string, config: Record<string, string>): Promise<Stack> {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ws.dir }, {
+        pulumiCommand: await pulumiCommand(), envVars: ws.env,
+    });
+    for (const [key, value] of Object.entries(config)) await stack.setConfig(`supabase-platform:${key}`, { value });
+    return stack;
+}
+
+/** Per-resource steps of a preview or update, from the engine's event stream. */
+export class StepLog {
+    readonly steps: { urn: string; type: string; op: OpType; diffs: string[] }[] = [];
+    readonly diagnostics: string[] = [];
+    readonly policyViolations: { policy: string; level: string; urn?: string; message: string }[] = [];
+
+    readonly onEvent = (event: EngineEvent) => {
+        const pre = event.resourcePreEvent?.metadata;
+        if (pre) this.steps.push({ urn: pre.urn, type: pre.type, op: pre.op, diffs: pre.diffs ?? [] });
+        if (event.diagnosticEvent) this.diagnostics.push(event.diagnosticEvent.message);
+        const p = event.policyEvent;
+        if (p) this.policyViolations.push({ policy: p.policyName, level: p.enforcementLevel, urn: p.resourceUrn, message: p.message });
+    };
+
+    /** Steps other than `same`, as "op type name". */
+    changes(): string[] {
+        return this.steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${s.type} ${s.urn.split("::").pop()}`);
+    }
+}
