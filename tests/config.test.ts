@@ -13,9 +13,9 @@ async function refused(overrides: Record<string, unknown>, secretKeys: string[] 
 }
 
 describe("stack config validation", () => {
-    it("refuses an IP that is not IPv4", async () => {
+    it("refuses an IP that is not an IP address", async () => {
         const message = await refused({ kongLoadBalancerIp: "10.89.97.300" });
-        expect(message).toContain('supabase-platform:kongLoadBalancerIp = "10.89.97.300": must be an IPv4 address');
+        expect(message).toContain('supabase-platform:kongLoadBalancerIp = "10.89.97.300": must be an IPv4 or IPv6 address');
     });
 
     it("refuses duplicated LoadBalancer IPs", async () => {
