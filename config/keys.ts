@@ -48,17 +48,22 @@ interface TextOptions {
 }
 
 /** A string key. Lists and objects (JSON on the wire) are refused, as the Pulumi CLI refuses them for a string. */
+/** A list or object set where a string belongs (`pulumi config set --path`) arrives as JSON text. */
+function structured(value: string): boolean {
+    if (!/^\s*[[{]/.test(value)) return false;
+    try {
+        const parsed: unknown = JSON.parse(value);
+        return typeof parsed === "object" && parsed !== null;
+    } catch {
+        return false; // plain text that happens to start with a bracket
+    }
+}
+
+const NOT_A_STRING = "must be a string, not a list or object";
+
 export function text(options: TextOptions) {
     const decoder = z.string().superRefine((value, ctx) => {
-        if (/^\s*[[{]/.test(value)) {
-            try {
-                JSON.parse(value);
-                return report(ctx, "must be a string, not a list or object", value);
-            } catch {
-                // plain text that happens to start with a bracket
-            }
-        }
-        report(ctx, textProblem(value, options.rules ?? [], options), value);
+        report(ctx, structured(value) ? NOT_A_STRING : textProblem(value, options.rules ?? [], options), value);
     });
     return declare(decoder, { type: "string", default: options.default ?? "", description: options.description });
 }
@@ -66,7 +71,7 @@ export function text(options: TextOptions) {
 /** A secret string key: optional (empty when unset), its value never printed. */
 export function secret(options: { description: string; rules?: Rule[] }) {
     const decoder = z.string().superRefine((value, ctx) => {
-        if (value !== "") report(ctx, textProblem(value, options.rules ?? [], {}), value);
+        if (value !== "") report(ctx, structured(value) ? NOT_A_STRING : textProblem(value, options.rules ?? [], {}), value);
     });
     return declare(decoder, { type: "string", default: "", description: options.description, secret: true });
 }

@@ -17,8 +17,6 @@ export function firstProblem<T>(value: T, rules: readonly Rule<T>[]): string | u
 /** Allows the empty string ("unset"), else applies the rules. */
 export const optional = (...rules: Rule[]): Rule => (value) => (value === "" ? undefined : firstProblem(value, rules));
 
-export const required = (what: string): Rule => (value) => (value === "" ? `must be set: ${what}` : undefined);
-
 // --- Kubernetes names and quantities (k8s.io/apimachinery/pkg/util/validation) ---
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
