@@ -1,6 +1,6 @@
-// Generates the `config:` block of Pulumi.yaml and the README's config reference from
-// CONFIG_KEYS, or (with --check) fails when either is out of date. Keeps the documented contract
-// and the code that reads it from drifting apart.
+// Generates the `config:` block of Pulumi.yaml and the README's config reference from the config
+// schema (config/schema.ts, through CONFIG_KEYS), or (with --check) fails when either is out of
+// date. Keeps the documented contract and the code that reads it from drifting apart.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -28,7 +28,7 @@ export function projectFileText(): string {
         runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
         config,
     };
-    return "# Generated from CONFIG_KEYS in config.ts by `npm run config:sync`; edit there.\n" + YAML.stringify(doc, { lineWidth: 0 });
+    return "# Generated from the config schema (config/schema.ts) by `npm run config:sync`; edit there.\n" + YAML.stringify(doc, { lineWidth: 0 });
 }
 
 export function readmeTable(): string {
@@ -58,7 +58,7 @@ if (require.main === module) {
         const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
         if (current === text) continue;
         if (check) {
-            console.error(`${path.basename(file)} is out of date with CONFIG_KEYS; run npm run config:sync`);
+            console.error(`${path.basename(file)} is out of date with the config schema; run npm run config:sync`);
             stale = true;
         } else {
             fs.writeFileSync(file, text);

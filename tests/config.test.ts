@@ -1,5 +1,8 @@
 // Bad stack config is refused with one error naming the key, the value and the fix, before any
 // resource is registered. Each case runs the real program on the dev stack with one bad value.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { describe, expect, it, vi } from "vitest";
 import { imageTag, isCidr, isIPv4, loadConfig } from "../config";
 import { runExpectingFailure } from "./support/program";
@@ -13,9 +16,9 @@ async function refused(overrides: Record<string, unknown>, secretKeys: string[] 
 }
 
 describe("stack config validation", () => {
-    it("refuses an IP that is not IPv4", async () => {
+    it("refuses an IP that is not an IP address", async () => {
         const message = await refused({ kongLoadBalancerIp: "10.89.97.300" });
-        expect(message).toContain('supabase-platform:kongLoadBalancerIp = "10.89.97.300": must be an IPv4 address');
+        expect(message).toContain('supabase-platform:kongLoadBalancerIp = "10.89.97.300": must be an IPv4 or IPv6 address');
     });
 
     it("refuses duplicated LoadBalancer IPs", async () => {
@@ -108,6 +111,18 @@ describe("stack config validation", () => {
         } finally {
             vi.doUnmock("../components/database/apps/money_tracker");
         }
+    });
+
+    it("refuses in the offline render exactly what it refuses under the engine", async () => {
+        const overrides = { kongImage: "kong:latest", backupSchedule: "TZ=UTC 0 3 * * *", kongLoadBalancerIp: "127.0.0.1" };
+        const message = await refused(overrides);
+        expect(message).toMatch(/^Invalid stack configuration \(3 problems\)/);
+        vi.resetModules();
+        const { render } = await import("../offline/render");
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-refused-"));
+        const error = await render("dev", out, overrides).then(() => undefined, (e: Error) => e);
+        expect(error?.name).toBe("ConfigError");
+        expect(error?.message).toBe(message);
     });
 
     it("reports every problem at once", async () => {

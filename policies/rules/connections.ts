@@ -2,6 +2,7 @@
 // outage of that service. The sum of every client's pool, at the most pods a rollout can run at
 // once, must fit below max_connections minus the superuser reserve and an admin margin.
 import { StackValidationPolicy } from "@pulumi/policy";
+import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount, podConnections } from "./connection-budget";
 import { parseImage } from "./images";
 import { appOf, configOf, containersOf, Obj, T, WorkloadView, workloadLabel, workloadsOf } from "./util";
 
@@ -52,22 +53,17 @@ export function serverSetting(container: Obj, name: string): number | undefined 
     return undefined;
 }
 
-/** Most pods a workload runs at once: replicas plus the rollout surge. */
+/** Most pods a workload runs at once: replicas plus the rollout surge (connection-budget.ts). */
 export function peakPods(w: WorkloadView): number {
     const spec: Obj = w.props.spec ?? {};
     if (w.type === T.deployment) {
-        if (spec.strategy?.type === "Recreate") return w.replicas;
-        const surge = spec.strategy?.rollingUpdate?.maxSurge ?? "25%";
-        const pct = /^([0-9]+)%$/.exec(String(surge));
-        return w.replicas + (pct ? Math.ceil((Number(pct[1]) * w.replicas) / 100) : Number(surge));
+        return peakPodCount({ kind: "Deployment", replicas: w.replicas, strategy: spec.strategy?.type, maxSurge: spec.strategy?.rollingUpdate?.maxSurge });
     }
     if (w.type === T.cronJob) {
-        const parallelism = spec.jobTemplate?.spec?.parallelism ?? 1;
-        // The default policy (Allow) lets a late run overlap the next one.
-        return parallelism * (spec.concurrencyPolicy === "Forbid" || spec.concurrencyPolicy === "Replace" ? 1 : 2);
+        return peakPodCount({ kind: "CronJob", parallelism: spec.jobTemplate?.spec?.parallelism, concurrencyPolicy: spec.concurrencyPolicy });
     }
-    if (w.type === T.job) return spec.parallelism ?? 1;
-    return w.replicas;
+    if (w.type === T.job) return peakPodCount({ kind: "Job", parallelism: spec.parallelism });
+    return peakPodCount({ kind: "Other", replicas: w.replicas });
 }
 
 export interface ConnectionConfig {
@@ -92,8 +88,8 @@ export const connectionBudget: StackValidationPolicy = {
     configSchema: {
         properties: {
             databaseApps: { type: "array", items: { type: "string" }, default: ["postgres"] },
-            superuserReserved: { type: "integer", minimum: 0, default: 3 },
-            adminMargin: { type: "integer", minimum: 0, default: 10, description: "pulumi postgresql provider, psql sessions, pg_dump" },
+            superuserReserved: { type: "integer", minimum: 0, default: DEFAULT_SUPERUSER_RESERVED },
+            adminMargin: { type: "integer", minimum: 0, default: DEFAULT_ADMIN_MARGIN, description: "pulumi postgresql provider, psql sessions, pg_dump" },
         },
     },
     validateStack: (args, report) => {
@@ -105,17 +101,20 @@ export const connectionBudget: StackValidationPolicy = {
             ?? containersOf(server.pod).find((c) => !c.init)?.container ?? {};
         const maxConnections = serverSetting(serverContainer, "max_connections") ?? 100;
         const reserved = serverSetting(serverContainer, "superuser_reserved_connections") ?? config.superuserReserved;
-        const available = maxConnections - reserved - config.adminMargin;
 
         const usage: ClientUsage[] = [];
         for (const w of workloads.filter((x) => x !== server && x.namespace === server.namespace)) {
+            const main: ClientUsage[] = [];
+            const inits: ClientUsage[] = [];
             for (const { container, init } of containersOf(w.pod)) {
-                if (init || typeof container.image !== "string") continue;
+                if (typeof container.image !== "string") continue;
+                // Init containers are counted when their pool is known; the pod rules judge them otherwise.
+                const problem = (message: string) => { if (!init) report(message, w.urn); };
                 const spec = DATABASE_POOLS[repositoryOf(container.image)];
                 const env = new Map(((container.env ?? []) as Obj[]).map((e) => [e.name as string, e]));
                 if (!spec) {
                     const dbEnv = [...env.keys()].find((k) => DATABASE_ENV.test(k));
-                    if (dbEnv) report(`${workloadLabel(w)}: container ${container.name} (${container.image}) connects to a database (${dbEnv}) but its pool size is unknown; add its image to DATABASE_POOLS`, w.urn);
+                    if (dbEnv) problem(`${workloadLabel(w)}: container ${container.name} (${container.image}) connects to a database (${dbEnv}) but its pool size is unknown; add its image to DATABASE_POOLS`);
                     continue;
                 }
                 let pool: number | "unbounded" = spec.default;
@@ -123,23 +122,28 @@ export const connectionBudget: StackValidationPolicy = {
                     const raw = env.get(spec.env)!.value;
                     const n = Number(raw);
                     if (typeof raw !== "string" || !/^[0-9]+$/.test(raw)) {
-                        report(`${workloadLabel(w)}: ${spec.env} must be a literal integer so the budget can be checked`, w.urn);
+                        problem(`${workloadLabel(w)}: ${spec.env} must be a literal integer so the budget can be checked`);
                         continue;
                     }
                     pool = n === 0 && spec.default === "unbounded" ? "unbounded" : n;
                 }
                 if (pool === "unbounded") {
-                    report(`${workloadLabel(w)}: container ${container.name} has an unbounded pool; set ${spec.env} (${spec.note})`, w.urn);
+                    problem(`${workloadLabel(w)}: container ${container.name} has an unbounded pool; set ${spec.env} (${spec.note})`);
                     continue;
                 }
                 const perPod = pool + (spec.extra ?? 0);
-                if (perPod > 0) usage.push({ workload: workloadLabel(w), container: container.name, perPod, pods: peakPods(w) });
+                if (perPod > 0) (init ? inits : main).push({ workload: workloadLabel(w), container: container.name, perPod, pods: peakPods(w) });
             }
+            // Init containers run one at a time before the others: a pod holds the larger of the two.
+            const mainSum = main.reduce((n, u) => n + u.perPod, 0);
+            const largestInit = inits.reduce<ClientUsage | undefined>((a, u) => (!a || u.perPod > a.perPod ? u : a), undefined);
+            if (largestInit && podConnections(inits.map((u) => u.perPod), main.map((u) => u.perPod)) > mainSum) usage.push(largestInit);
+            else usage.push(...main);
         }
-        const total = usage.reduce((n, u) => n + u.perPod * u.pods, 0);
-        if (total > available) {
-            const parts = usage.map((u) => `${u.workload}/${u.container} ${u.perPod}×${u.pods}`).join(", ");
-            report(`${workloadLabel(server)}: clients may open ${total} connections (${parts}) but max_connections ${maxConnections} − ${reserved} reserved − ${config.adminMargin} admin margin leaves ${available}`, server.urn);
-        }
+        const budget = budgetConnections({
+            maxConnections, superuserReserved: reserved, adminMargin: config.adminMargin,
+            clients: usage.map((u) => ({ label: `${u.workload}/${u.container}`, perPod: u.perPod, pods: u.pods })),
+        });
+        if (!budget.fits) report(`${workloadLabel(server)}: clients may open ${budget.explanation}`, server.urn);
     },
 };

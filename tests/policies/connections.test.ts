@@ -59,6 +59,18 @@ describe("connection-budget", () => {
         const tight = await stackViolations(connectionBudget, [...withRest(1, "42"), { type: T.cronJob, name: "dump", props: cron }]);
         expect(tight[0]).toMatch(/clients may open 88 connections .* CronJob supabase\/dump\/dump 1×2/);
     });
+    it("counts an init container that holds a session while the main containers hold none", async () => {
+        // pg_dump as the init container of an S3 backup, the uploader as the only main container.
+        const template = deployment("dump").spec.template;
+        const dump = { ...c0({ spec: { template } }), name: "pg-dump", image: "supabase/postgres:15.1.1.78" };
+        template.spec.initContainers = [dump];
+        c0({ spec: { template } }).image = "amazon/aws-cli:2.15.0";
+        const cron = { metadata: { name: "dump", namespace: "supabase" }, spec: { schedule: "0 3 * * *", concurrencyPolicy: "Forbid", jobTemplate: { spec: { template } } } };
+        const stack = [...withRest(1, "42"), { type: T.cronJob, name: "dump", props: cron }];
+        expect(await stackViolations(connectionBudget, stack)).toEqual([]); // 43 × 2 + 1 × 1 = 87 ≤ 87
+        const tight = await stackViolations(connectionBudget, stack, { adminMargin: 11 });
+        expect(tight[0]).toMatch(/clients may open 87 connections .*CronJob supabase\/dump\/pg-dump 1×1\) but .* leaves 86$/);
+    });
     it("does not apply without a database", async () => {
         expect(await stackNotApplicable(connectionBudget, passingStack().filter((f) => f.name !== "postgres"))).toBe(true);
     });

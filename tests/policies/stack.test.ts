@@ -1,7 +1,7 @@
 // The whole pack over the recorded resource graph of the real program (index.ts under the mock
 // engine), per stack file: what `pulumi preview --policy-pack policies` would decide, without a
 // cluster. Mandatory violations must be none; the counts prove the graph was not empty.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -45,7 +45,13 @@ describe.each(["dev", "prod"])("policy pack on stack %s", (stack) => {
 
 describe("the stack verdict is not vacuous", () => {
     it("fails dev when the pools no longer fit max_connections", async () => {
-        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 });
+        // Config refuses this stack before anything is registered (tests/config-budget.test.ts);
+        // with that check switched off the pack must still catch it on the rendered workloads.
+        vi.doMock("../../config/budget", async (importOriginal) => ({
+            ...(await importOriginal<typeof import("../../config/budget")>()),
+            configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
+        }));
+        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 }).finally(() => vi.doUnmock("../../config/budget"));
         expect(mandatory(result).map((v) => v.policy)).toEqual(["connection-budget"]);
         // The render's report gives the same verdict and fails the render.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-report-"));

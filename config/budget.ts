@@ -1,0 +1,52 @@
+// The connection budget from config alone: the clients the program will deploy, with the pool
+// sizes their components set and the rollout shape their workloads use, fed to the same function
+// the policy rule uses on the rendered workloads (policies/rules/connection-budget.ts).
+import { GOTRUE_DB_POOL_SIZE } from "../components/gotrue";
+import { META_DB_CONNECTIONS } from "../components/meta";
+import { POSTGREST_DB_POOL } from "../components/rest";
+import { STORAGE_DB_POOL } from "../components/storage";
+import {
+    BudgetClient, BudgetResult, budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount,
+} from "../policies/rules/connection-budget";
+
+export interface BudgetValues {
+    postgresMaxConnections: number;
+    storageBackend: "file" | "s3";
+    gotrueReplicas: number;
+    restReplicas: number;
+    storageReplicas: number;
+    metaReplicas: number;
+}
+
+/** Connections held outside the pool: PostgREST's LISTEN connection, storage-api's migration client. */
+const POSTGREST_LISTENER = 1;
+const STORAGE_MIGRATION_CLIENT = 1;
+/** The backup CronJob's pg_dump: one session, concurrencyPolicy Forbid (components/backup.ts). */
+const BACKUP_SESSIONS = 1;
+
+/** Every Deployment rolls with maxSurge 1 (components/workload.ts) unless it must Recreate. */
+const rolling = (replicas: number) => peakPodCount({ kind: "Deployment", replicas, strategy: "RollingUpdate", maxSurge: 1 });
+
+export function configuredClients(v: BudgetValues): BudgetClient[] {
+    return [
+        { label: "gotrue", perPod: GOTRUE_DB_POOL_SIZE, pods: rolling(v.gotrueReplicas) },
+        { label: "rest", perPod: POSTGREST_DB_POOL + POSTGREST_LISTENER, pods: rolling(v.restReplicas) },
+        {
+            label: "storage",
+            perPod: STORAGE_DB_POOL + STORAGE_MIGRATION_CLIENT,
+            // The file backend's ReadWriteOnce volume makes storage Recreate (components/storage.ts).
+            pods: v.storageBackend === "file" ? peakPodCount({ kind: "Deployment", replicas: v.storageReplicas, strategy: "Recreate" }) : rolling(v.storageReplicas),
+        },
+        { label: "meta", perPod: META_DB_CONNECTIONS, pods: rolling(v.metaReplicas) },
+        { label: "backup", perPod: BACKUP_SESSIONS, pods: peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" }) },
+    ];
+}
+
+export function configuredBudget(v: BudgetValues): BudgetResult {
+    return budgetConnections({
+        maxConnections: v.postgresMaxConnections,
+        superuserReserved: DEFAULT_SUPERUSER_RESERVED,
+        adminMargin: DEFAULT_ADMIN_MARGIN,
+        clients: configuredClients(v),
+    });
+}

@@ -1,0 +1,119 @@
+// The checked stack values grouped the way the components read them; PlatformConfig is this
+// function's result type, so the shape is written once. Secret values become secret Outputs here.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DEFAULT_IMAGES, ImageName, imageKey, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, replicasKey, SCALABLE_SERVICES,
+    ScalableService, StackValues,
+} from "./schema";
+
+const secretOrUndefined = (value: string) => (value === "" ? undefined : pulumi.secret(value));
+
+function dbAdminOf(v: StackValues) {
+    switch (v.dbAdminEndpoint) {
+        case "port-forward":
+            return { mode: "port-forward" as const, port: v.dbAdminPort };
+        case "loadbalancer":
+            return { mode: "loadbalancer" as const, ip: v.dbAdminLoadBalancerIp, sourceRanges: v.dbAdminSourceRanges };
+        case "cluster":
+            return { mode: "cluster" as const, clientNamespaces: v.dbAdminClientNamespaces };
+    }
+}
+
+export function toPlatformConfig(v: StackValues, project: string, stack: string) {
+    return {
+        project,
+        stack,
+        namespace: v.namespace,
+        /** Each app's schema name; also its PostgREST profile. */
+        apps: v.apps.map((name) => ({ name })),
+        keys: {
+            rotation: v.rotation,
+            issuedAt: v.jwtIssuedAt,
+            apiKeyLifetimeDays: v.apiKeyLifetimeDays,
+            jwtExpirySeconds: v.jwtExpirySeconds,
+            /** A user-supplied JWT secret; generated when undefined. */
+            jwtSecret: secretOrUndefined(v.jwtSecret),
+        },
+        network: {
+            kongIp: v.kongLoadBalancerIp,
+            studioIp: v.studioLoadBalancerIp,
+            createMetallbPool: v.createMetallbPool,
+            metallbNamespace: v.metallbNamespace,
+        },
+        storage: {
+            storageClassName: v.storageClassName,
+            createStorageClass: v.createStorageClass,
+            longhornReplicas: v.longhornReplicas,
+        },
+        postgres: {
+            volumeSize: v.postgresVolumeSize,
+            configVolumeSize: v.postgresConfigVolumeSize,
+            memory: v.postgresMemory,
+            cpu: v.postgresCpu,
+            maxConnections: v.postgresMaxConnections,
+        },
+        images: Object.fromEntries((Object.keys(DEFAULT_IMAGES) as ImageName[]).map((n) => [n, v[imageKey(n)]])) as Record<ImageName, string>,
+        replicas: Object.fromEntries(SCALABLE_SERVICES.map((s) => [s, v[replicasKey(s)]])) as Record<ScalableService, number>,
+        auth: {
+            siteUrl: v.siteUrl,
+            additionalRedirectUrls: v.additionalRedirectUrls,
+            disableSignup: v.disableSignup,
+            enableEmailAutoconfirm: v.enableEmailAutoconfirm,
+            smtp: v.smtpHost === "" ? undefined : {
+                host: v.smtpHost,
+                port: v.smtpPort,
+                user: v.smtpUser,
+                pass: secretOrUndefined(v.smtpPass),
+                adminEmail: v.smtpAdminEmail,
+                senderName: v.smtpSenderName,
+            },
+            oauth: OAUTH_PROVIDERS.flatMap((provider) => {
+                const clientId = v[oauthClientIdKey(provider)];
+                return clientId === "" ? [] : [{ provider, clientId, secret: pulumi.secret(v[oauthSecretKey(provider)]) }];
+            }),
+        },
+        storageApi: {
+            backend: v.storageBackend,
+            volumeSize: v.storageVolumeSize,
+            fileSizeLimit: v.storageFileSizeLimit,
+            s3: v.storageBackend !== "s3" ? undefined : {
+                bucket: v.s3Bucket,
+                endpoint: v.s3Endpoint,
+                region: v.s3Region,
+                forcePathStyle: v.s3ForcePathStyle,
+                accessKeyId: pulumi.secret(v.s3AccessKeyId),
+                secretAccessKey: pulumi.secret(v.s3SecretAccessKey),
+            },
+        },
+        /** Logical dumps (CronJob) and Longhorn RecurringJobs of the database volumes (components/backup.ts). */
+        backup: {
+            schedule: v.backupSchedule,
+            retain: v.backupRetain,
+            target: v.backupTarget,
+            volumeSize: v.backupVolumeSize,
+            s3: v.backupTarget !== "s3" ? undefined : {
+                bucket: v.backupS3Bucket,
+                prefix: v.backupS3Prefix.replace(/^\/+|\/+$/g, ""),
+                endpoint: v.backupS3Endpoint,
+                region: v.backupS3Region,
+                accessKeyId: pulumi.secret(v.backupS3AccessKeyId),
+                secretAccessKey: pulumi.secret(v.backupS3SecretAccessKey),
+            },
+            uploaderImage: v.backupUploaderImage,
+            longhorn: {
+                namespace: v.longhornNamespace,
+                snapshotSchedule: v.longhornSnapshotSchedule,
+                snapshotRetain: v.longhornSnapshotRetain,
+                /** Undefined when longhornBackupSchedule is empty. */
+                backupSchedule: v.longhornBackupSchedule === "" ? undefined : v.longhornBackupSchedule,
+                backupRetain: v.longhornBackupRetain,
+            },
+        },
+        dbAdmin: dbAdminOf(v),
+    };
+}
+
+export type PlatformConfig = ReturnType<typeof toPlatformConfig>;
+export type AppConfig = PlatformConfig["apps"][number];
+export type BackupConfig = PlatformConfig["backup"];
+export type OAuthProviderConfig = PlatformConfig["auth"]["oauth"][number];

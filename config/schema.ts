@@ -1,0 +1,267 @@
+// The stack config, declared once. Every key: its kind, default, description and the rules its
+// value must pass (as strict as whatever consumes it); then the rules across keys. Pulumi.yaml's
+// `config:` block and the README's config reference are generated from KEYS (npm run config:sync),
+// and PlatformConfig is the typed result of STACK_SCHEMA (config/platform.ts).
+import { z } from "zod";
+import { appDefinitionProblems } from "../components/database/apps";
+import { configuredBudget } from "./budget";
+import { boolean, integer, list, oneOf, secret, text } from "./keys";
+import {
+    appSchemaName, byteSize, canonicalIp, cpuQuantity, cronSchedule, dnsLabel, dnsSubdomain, emailAddress, hostname,
+    httpUrl, loadBalancerIp, minLength, noSpaces, optional, pinnedImage, platformNamespace, port, redirectUrl,
+    s3BucketName, s3Endpoint, s3Prefix, s3Region, singleLine, sourceRange,
+} from "./rules";
+
+export const PROJECT_NAME = "supabase-platform";
+
+/** The default image of every workload: the seed's tags, each overridable per stack. */
+export const DEFAULT_IMAGES = {
+    postgres: "supabase/postgres:15.1.1.78",
+    gotrue: "supabase/gotrue:v2.132.3",
+    rest: "postgrest/postgrest:v12.0.2",
+    storage: "supabase/storage-api:v0.43.11",
+    imgproxy: "darthsim/imgproxy:v3.8.0",
+    meta: "supabase/postgres-meta:v0.68.0",
+    studio: "supabase/studio:20240729-ce42139",
+    kong: "kong:2.8.1",
+} as const;
+export type ImageName = keyof typeof DEFAULT_IMAGES;
+
+/** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
+export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio"] as const;
+export type ScalableService = (typeof SCALABLE_SERVICES)[number];
+
+export const OAUTH_PROVIDERS = ["google", "github", "gitlab", "azure"] as const;
+export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
+
+const capitalize = <S extends string>(s: S) => (s.charAt(0).toUpperCase() + s.slice(1)) as Capitalize<S>;
+export const imageKey = <N extends ImageName>(name: N) => `${name}Image` as const;
+export const replicasKey = <S extends ScalableService>(name: S) => `${name}Replicas` as const;
+export const oauthClientIdKey = <P extends OAuthProvider>(p: P) => `oauth${capitalize(p)}ClientId` as const;
+export const oauthSecretKey = <P extends OAuthProvider>(p: P) => `oauth${capitalize(p)}Secret` as const;
+
+/** Builds one key per name, typed by the key each name gets. */
+function keysFor<N extends string, K extends string, S>(names: readonly N[], keyOf: (n: N) => K, make: (n: N) => S): Record<K, S> {
+    return Object.fromEntries(names.map((n) => [keyOf(n), make(n)])) as Record<K, S>;
+}
+
+const volume = (description: string, fallback: string) =>
+    text({ default: fallback, description, rules: [byteSize(10 * 2 ** 20, "10Mi; a smaller filesystem cannot hold its own metadata")] });
+const cron = (description: string, fallback: string) => text({ default: fallback, description, rules: [cronSchedule] });
+const bucket = (description: string) => text({ description, rules: [optional(s3BucketName)] });
+const setSecret = (key: string) => `\`pulumi config set --secret ${key} ...\``;
+
+/** Per provider, its client id then its secret (the order Pulumi.yaml and the README list them). */
+function oauthKeys() {
+    const keys = {} as { [P in OAuthProvider as `oauth${Capitalize<P>}ClientId`]: ReturnType<typeof text> } & { [P in OAuthProvider as `oauth${Capitalize<P>}Secret`]: ReturnType<typeof secret> };
+    for (const p of OAUTH_PROVIDERS) {
+        keys[oauthClientIdKey(p)] = text({ description: `OAuth client id for ${p}; setting it enables the provider (with ${oauthSecretKey(p)}).`, rules: [noSpaces("an OAuth client id")] });
+        keys[oauthSecretKey(p)] = secret({ description: `OAuth client secret for ${p} (secret).`, rules: [noSpaces("an OAuth client secret")] });
+    }
+    return keys;
+}
+
+const NOW = () => Math.floor(Date.now() / 1000);
+
+export const KEYS = {
+    namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
+    apps: list("apps", { description: "App schemas (SQL identifiers) the platform hosts, e.g. [home_portal, money_tracker]. Each is exposed through PostgREST; Supabase's own schemas (auth, storage, public, …, pg_*) are refused.", rules: [appSchemaName], unique: "app names must be unique" }),
+    rotation: integer({ default: 0, min: 0, description: "Bump to regenerate every generated secret (JWT secret, keys, passwords); every consumer rolls." }),
+    jwtIssuedAt: integer({
+        default: 1767225600, min: 1, description: "The `iat` (Unix seconds) of the anon and service_role keys. Fixed in config so the keys are identical on every run.",
+        rules: [(iat) => (iat > NOW() + 300 ? "lies in the future; services reject keys issued later than now. Use the current Unix time (`date +%s`)" : undefined)],
+    }),
+    apiKeyLifetimeDays: integer({ default: 1825, min: 1, max: 36500, description: "Lifetime of the anon and service_role keys in days (`exp` = `iat` + this)." }),
+    jwtExpirySeconds: integer({ default: 3600, min: 1, description: "Lifetime of user session JWTs issued by GoTrue, in seconds." }),
+    jwtSecret: secret({ description: "Optional user-supplied JWT secret (at least 32 characters). Generated when unset.", rules: [minLength(32, "must be at least 32 characters; unset it to have one generated")] }),
+    kongLoadBalancerIp: text({ default: "10.89.97.214", description: "MetalLB IP of the Kong gateway LoadBalancer (ports 8000/8443); IPv4 or IPv6, unicast.", rules: [loadBalancerIp] }),
+    studioLoadBalancerIp: text({ default: "10.89.97.215", description: "MetalLB IP where the dashboard answers on port 3000 (behind Kong's basic-auth); differs from every other LoadBalancer IP.", rules: [loadBalancerIp] }),
+    createMetallbPool: boolean({ default: false, description: "Create a MetalLB IPAddressPool and L2Advertisement holding exactly the configured IPs." }),
+    metallbNamespace: text({ default: "metallb-system", description: "Namespace MetalLB runs in (its CRs must live there).", rules: [dnsLabel] }),
+    createStorageClass: boolean({ default: false, description: "Create the Longhorn StorageClass for the database (Retain, expandable, best-effort locality)." }),
+    storageClassName: text({ default: "longhorn", description: "StorageClass of every PersistentVolumeClaim (DNS-1123 subdomain).", rules: [dnsSubdomain] }),
+    longhornReplicas: integer({ default: 2, min: 1, max: 20, description: "Longhorn `numberOfReplicas` of a created StorageClass (Longhorn accepts 1-20)." }),
+    postgresVolumeSize: text({ default: "20Gi", description: "Size of the PostgreSQL data volume (Kubernetes quantity, at least 1Gi).", rules: [byteSize(2 ** 30, "1Gi; the image's initdb and extensions need it")] }),
+    postgresConfigVolumeSize: volume("Size of the volume persisting /etc/postgresql-custom (pgsodium root key).", "64Mi"),
+    postgresMemory: text({ default: "2Gi", description: "Memory request and limit of PostgreSQL (Guaranteed QoS; at least 256Mi).", rules: [byteSize(256 * 2 ** 20, "256Mi; PostgreSQL with Supabase's extensions is OOM-killed below it")] }),
+    postgresCpu: text({ default: "1", description: "CPU request of PostgreSQL (Kubernetes quantity, e.g. 1 or 500m).", rules: [cpuQuantity] }),
+    postgresMaxConnections: integer({ default: 100, min: 20, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions." }),
+    ...keysFor(Object.keys(DEFAULT_IMAGES) as ImageName[], imageKey, (name) =>
+        text({ default: DEFAULT_IMAGES[name], description: `Image of ${name} (OCI reference, pinned tag or digest, never latest).`, rules: [pinnedImage(DEFAULT_IMAGES[name])] })),
+    ...keysFor(SCALABLE_SERVICES, replicasKey, (name) => integer({ default: 1, min: 1, max: 100, description: `Replicas of ${name}.` })),
+    siteUrl: text({ default: "http://localhost:3000", description: "GoTrue SITE_URL: the app URL used in e-mail links and redirects.", rules: [httpUrl("https://app.example.com")] }),
+    additionalRedirectUrls: list("additionalRedirectUrls", { description: "Extra redirect URLs GoTrue accepts (GOTRUE_URI_ALLOW_LIST): absolute URLs or globs such as https://*.example.com/**.", rules: [redirectUrl], unique: "each URL once" }),
+    disableSignup: boolean({ default: false, description: "Refuse public sign-ups." }),
+    enableEmailAutoconfirm: boolean({ default: false, description: "Confirm e-mail sign-ups without a confirmation mail." }),
+    smtpHost: text({ description: "SMTP host for auth mails; empty disables SMTP.", rules: [optional(hostname)] }),
+    smtpPort: integer({ default: 587, min: 1, max: 65535, description: "SMTP port.", rules: [port] }),
+    smtpUser: text({ description: "SMTP user name (with smtpPass).", rules: [singleLine] }),
+    smtpPass: secret({ description: "SMTP password (`pulumi config set --secret smtpPass ...`)." }),
+    smtpAdminEmail: text({ description: "Sender address of auth mails (required with smtpHost).", rules: [optional(emailAddress)] }),
+    smtpSenderName: text({ default: "Supabase", description: "Sender display name of auth mails.", rules: [singleLine], freeText: true }),
+    ...oauthKeys(),
+    storageBackend: oneOf(["file", "s3"], { default: "file", description: "Storage backend: `file` (Longhorn PVC shared with imgproxy) or `s3`." }),
+    storageVolumeSize: volume("Size of the file-backend volume.", "10Gi"),
+    storageFileSizeLimit: integer({ default: 52428800, min: 1, max: Number.MAX_SAFE_INTEGER, description: "Largest upload in bytes." }),
+    s3Bucket: bucket("S3 bucket (s3 backend; S3 bucket naming rules)."),
+    s3Endpoint: text({ description: "S3 endpoint URL; empty for AWS.", rules: [optional(s3Endpoint)] }),
+    s3Region: text({ default: "us-east-1", description: "S3 region.", rules: [s3Region] }),
+    s3ForcePathStyle: boolean({ default: true, description: "Path-style S3 URLs (MinIO and most self-hosted S3)." }),
+    s3AccessKeyId: secret({ description: "S3 access key id (secret).", rules: [noSpaces("an access key id")] }),
+    s3SecretAccessKey: secret({ description: "S3 secret access key (secret).", rules: [noSpaces("a secret access key")] }),
+    dbAdminEndpoint: oneOf(["cluster", "port-forward", "loadbalancer"], { default: "cluster", description: "How `pulumi up` reaches PostgreSQL for the database layer: `cluster`, `port-forward` or `loadbalancer`." }),
+    dbAdminPort: integer({ default: 5432, min: 1, max: 65535, description: "Local port of `kubectl port-forward` (port-forward mode).", rules: [port] }),
+    dbAdminLoadBalancerIp: text({ description: "MetalLB IP of the opt-in admin LoadBalancer (loadbalancer mode).", rules: [optional(loadBalancerIp)] }),
+    dbAdminSourceRanges: list("dbAdminSourceRanges", { description: "CIDRs allowed to reach the admin LoadBalancer (required in loadbalancer mode, never 0.0.0.0/0).", rules: [sourceRange], unique: "each range once" }),
+    dbAdminClientNamespaces: list("dbAdminClientNamespaces", { description: "cluster mode: namespaces (besides the platform's) whose pods labelled `supabase-platform/db-admin: \"true\"` may reach PostgreSQL, e.g. where the CI runner that runs `pulumi up` lives.", rules: [(ns) => (dnsLabel(ns) ? "each entry must be a namespace name (DNS-1123 label)" : undefined)], unique: "each namespace once" }),
+    backupSchedule: cron("Cron schedule (UTC) of the logical dump CronJob (roles, `auth` and the app schemas): five fields or @daily-style macros, no TZ=.", "30 2 * * *"),
+    backupRetain: integer({ default: 7, min: 1, max: 1000, description: "Logical dumps kept; older ones are deleted by the backup job itself." }),
+    backupTarget: oneOf(["pvc", "s3"], { default: "pvc", description: "Where dumps go: `pvc` (a Longhorn volume in the namespace) or `s3` (uploaded to backupS3Bucket)." }),
+    backupVolumeSize: volume("Size of the dump volume (pvc target); holds backupRetain dumps.", "10Gi"),
+    backupS3Bucket: bucket("Bucket of the dumps (s3 target); keep it off-cluster."),
+    backupS3Prefix: text({ default: "postgres", description: "Key prefix of the dumps in the bucket (s3 target).", rules: [s3Prefix] }),
+    backupS3Endpoint: text({ description: "S3 endpoint URL of the dump bucket; empty for AWS.", rules: [optional(s3Endpoint)] }),
+    backupS3Region: text({ default: "us-east-1", description: "Region of the dump bucket.", rules: [s3Region] }),
+    backupS3AccessKeyId: secret({ description: "Access key id for the dump bucket (secret; s3 target).", rules: [noSpaces("an access key id")] }),
+    backupS3SecretAccessKey: secret({ description: "Secret access key for the dump bucket (secret; s3 target).", rules: [noSpaces("a secret access key")] }),
+    backupUploaderImage: text({ default: "amazon/aws-cli:2.15.0", description: "Image that uploads dumps to S3 (OCI reference, pinned tag or digest, never latest).", rules: [pinnedImage("amazon/aws-cli:2.15.0")] }),
+    longhornNamespace: text({ default: "longhorn-system", description: "Namespace Longhorn runs in (its RecurringJobs must live there).", rules: [dnsLabel] }),
+    longhornSnapshotSchedule: cron("Cron schedule of the Longhorn snapshot RecurringJob of the database volumes.", "0 * * * *"),
+    longhornSnapshotRetain: integer({ default: 24, min: 1, max: 250, description: "Longhorn snapshots kept per database volume (Longhorn keeps at most 250)." }),
+    longhornBackupSchedule: text({ default: "0 3 * * *", description: "Cron schedule of the Longhorn backup RecurringJob (needs a Longhorn backup target); empty disables it.", rules: [optional(cronSchedule)] }),
+    longhornBackupRetain: integer({ default: 14, min: 1, max: 1000, description: "Longhorn backups kept per database volume." }),
+};
+
+export type ConfigKey = keyof typeof KEYS;
+
+/** Every key's value, decoded and checked one by one; the rules across keys come next. */
+export const FIELDS = z.strictObject(KEYS);
+export type StackValues = z.output<typeof FIELDS>;
+
+type Report = (key: ConfigKey, value: unknown, fix: string) => void;
+
+interface CrossRule {
+    /** What it keeps from going wrong; runs only when every key it reads passed on its own. */
+    name: string;
+    keys: readonly ConfigKey[];
+    check: (v: StackValues, report: Report) => void;
+}
+
+const requiredWhen = (v: StackValues, report: Report, when: string, keys: ConfigKey[], secrets: ConfigKey[] = []) => {
+    for (const key of keys) if (v[key] === "") report(key, "", `is required when ${when}`);
+    for (const key of secrets) if (v[key] === "") report(key, "", `is required when ${when}: ${setSecret(key)}`);
+};
+
+export const CROSS_RULES: CrossRule[] = [
+    {
+        name: "API keys still valid",
+        keys: ["jwtIssuedAt", "apiKeyLifetimeDays"],
+        check: (v, report) => {
+            if (v.jwtIssuedAt + v.apiKeyLifetimeDays * 86400 <= NOW()) {
+                report("jwtIssuedAt", v.jwtIssuedAt, `with apiKeyLifetimeDays=${v.apiKeyLifetimeDays} the keys have already expired; set jwtIssuedAt to the current Unix time (\`date +%s\`) and bump rotation`);
+            }
+        },
+    },
+    {
+        name: "every LoadBalancer its own IP",
+        keys: ["kongLoadBalancerIp", "studioLoadBalancerIp", "dbAdminLoadBalancerIp", "dbAdminEndpoint"],
+        check: (v, report) => {
+            const ips: [ConfigKey, string][] = [["kongLoadBalancerIp", v.kongLoadBalancerIp], ["studioLoadBalancerIp", v.studioLoadBalancerIp]];
+            if (v.dbAdminEndpoint === "loadbalancer" && v.dbAdminLoadBalancerIp) ips.push(["dbAdminLoadBalancerIp", v.dbAdminLoadBalancerIp]);
+            ips.forEach(([key, ip], j) => {
+                const first = ips.findIndex(([, other]) => canonicalIp(other) === canonicalIp(ip));
+                if (first < j) report(key, ip, `duplicates ${PROJECT_NAME}:${ips[first][0]}; every LoadBalancer needs its own IP`);
+            });
+        },
+    },
+    {
+        name: "platform namespace apart from MetalLB's and Longhorn's",
+        keys: ["namespace", "metallbNamespace", "longhornNamespace"],
+        check: (v, report) => {
+            for (const other of ["metallbNamespace", "longhornNamespace"] as const) {
+                if (v.namespace === v[other]) report("namespace", v.namespace, `is also ${PROJECT_NAME}:${other}; the platform creates and deletes its namespace, so give it its own`);
+            }
+        },
+    },
+    {
+        name: "the file backend runs one storage replica",
+        keys: ["storageBackend", "storageReplicas"],
+        check: (v, report) => {
+            if (v.storageBackend === "file" && v.storageReplicas > 1) {
+                report("storageReplicas", v.storageReplicas, "the file backend lives on a ReadWriteOnce volume, so storage runs one replica; use storageBackend=s3 to scale it");
+            }
+        },
+    },
+    {
+        name: "the s3 backend has a bucket and keys",
+        keys: ["storageBackend", "s3Bucket", "s3AccessKeyId", "s3SecretAccessKey"],
+        check: (v, report) => {
+            if (v.storageBackend === "s3") requiredWhen(v, report, "storageBackend is s3", ["s3Bucket"], ["s3AccessKeyId", "s3SecretAccessKey"]);
+        },
+    },
+    {
+        name: "the s3 backup target has a bucket and keys",
+        keys: ["backupTarget", "backupS3Bucket", "backupS3AccessKeyId", "backupS3SecretAccessKey"],
+        check: (v, report) => {
+            if (v.backupTarget === "s3") requiredWhen(v, report, "backupTarget is s3", ["backupS3Bucket"], ["backupS3AccessKeyId", "backupS3SecretAccessKey"]);
+        },
+    },
+    {
+        name: "SMTP has a sender, and a password only with a user",
+        keys: ["smtpHost", "smtpAdminEmail", "smtpUser", "smtpPass"],
+        check: (v, report) => {
+            if (!v.smtpHost) return;
+            if (!v.smtpAdminEmail) report("smtpAdminEmail", "", "is required when smtpHost is set: the From address of auth mails, e.g. no-reply@example.com");
+            if (v.smtpPass && !v.smtpUser) report("smtpUser", "", "is required when smtpPass is set; GoTrue authenticates with both");
+        },
+    },
+    {
+        name: "an OAuth provider has both its client id and secret",
+        keys: OAUTH_PROVIDERS.flatMap((p) => [oauthClientIdKey(p), oauthSecretKey(p)]),
+        check: (v, report) => {
+            for (const p of OAUTH_PROVIDERS) {
+                const [id, key] = [oauthClientIdKey(p), oauthSecretKey(p)];
+                if (v[id] && !v[key]) report(key, "", `is required when ${id} is set: ${setSecret(key)}`);
+                if (!v[id] && v[key]) report(id, "", `is required when ${key} is set; without it the provider stays off`);
+            }
+        },
+    },
+    {
+        name: "the admin LoadBalancer has an IP and source ranges",
+        keys: ["dbAdminEndpoint", "dbAdminLoadBalancerIp", "dbAdminSourceRanges"],
+        check: (v, report) => {
+            if (v.dbAdminEndpoint !== "loadbalancer") return;
+            if (!v.dbAdminLoadBalancerIp) report("dbAdminLoadBalancerIp", "", "is required when dbAdminEndpoint is loadbalancer");
+            if (v.dbAdminSourceRanges.length === 0) {
+                report("dbAdminSourceRanges", [], "the admin LoadBalancer exposes the database; list the CIDRs allowed to reach it, e.g. [\"192.168.10.0/24\"]");
+            }
+        },
+    },
+    {
+        name: "the services' pools fit max_connections",
+        keys: ["postgresMaxConnections", "storageBackend", ...SCALABLE_SERVICES.map(replicasKey)],
+        check: (v, report) => {
+            const budget = configuredBudget(v);
+            if (!budget.fits) {
+                report("postgresMaxConnections", v.postgresMaxConnections,
+                    `the services may open ${budget.explanation}; raise postgresMaxConnections to at least ${v.postgresMaxConnections + budget.total - budget.available} or lower the replicas`);
+            }
+        },
+    },
+    {
+        name: "app definitions are sound",
+        keys: ["apps"],
+        check: (v, report) => {
+            for (const problem of appDefinitionProblems(v.apps)) report("apps", undefined, `${problem} (fix the app's file in components/database/apps/)`);
+        },
+    },
+];
+
+/** The whole stack config: every key on its own, then every rule across keys. */
+export const STACK_SCHEMA = FIELDS.superRefine((v, ctx) => {
+    const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+    for (const rule of CROSS_RULES) {
+        if (rule.keys.some((key) => failed.has(key))) continue;
+        rule.check(v, (key, value, fix) => ctx.addIssue({ code: "custom", path: [key], message: fix, input: value }));
+    }
+}, { when: () => true });

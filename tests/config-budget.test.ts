@@ -1,0 +1,74 @@
+// The connection budget is checked twice from one function (policies/rules/connection-budget.ts):
+// by config before anything is registered, and by the policy pack on the rendered workloads. The
+// two must agree to the connection: config refuses exactly the max_connections the pack refuses.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { configuredBudget } from "../config/budget";
+import { evaluate, mandatory } from "../policies/evaluate";
+import { connectionBudget } from "../policies/rules/connections";
+import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount } from "../policies/rules/connection-budget";
+import { configReader } from "../offline/stack-config";
+import { runExpectingFailure, runStack } from "./support/program";
+
+/** The pack's verdict on a stack rendered with config's own budget check switched off. */
+async function packRefuses(stack: string, maxConnections: number): Promise<boolean> {
+    vi.doMock("../config/budget", async (importOriginal) => ({
+        ...(await importOriginal<typeof import("../config/budget")>()),
+        configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
+    }));
+    const run = await runStack(stack, { overrides: { postgresMaxConnections: maxConnections } });
+    const result = await evaluate(run.resources, [connectionBudget]);
+    return mandatory(result).length > 0;
+}
+
+afterEach(() => vi.doUnmock("../config/budget"));
+
+describe("the shared budget function", () => {
+    it("sums pool × peak pods against max_connections − reserved − admin margin", () => {
+        const budget = budgetConnections({
+            maxConnections: 100, superuserReserved: 3, adminMargin: 10,
+            clients: [{ label: "rest", perPod: 11, pods: 3 }, { label: "idle", perPod: 0, pods: 2 }],
+        });
+        expect(budget).toEqual({ total: 33, available: 87, fits: true, explanation: "33 connections (rest 11×3) but max_connections 100 − 3 reserved − 10 admin margin leaves 87" });
+        expect(budgetConnections({ maxConnections: 40, superuserReserved: 3, adminMargin: 10, clients: [{ label: "x", perPod: 28, pods: 1 }] }).fits).toBe(false);
+    });
+
+    it("counts the rollout peak as Kubernetes runs it", () => {
+        expect(peakPodCount({ kind: "Deployment", replicas: 2, maxSurge: 1 })).toBe(3);
+        expect(peakPodCount({ kind: "Deployment", replicas: 4 })).toBe(5); // 25% surge, rounded up
+        expect(peakPodCount({ kind: "Deployment", replicas: 2, strategy: "Recreate" })).toBe(2);
+        expect(peakPodCount({ kind: "CronJob" })).toBe(2); // Allow: a late run overlaps the next
+        expect(peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" })).toBe(1);
+    });
+});
+
+describe.each(["dev", "prod"])("config and the pack agree on stack %s", (stack) => {
+    const values = () => {
+        const read = configReader(stack);
+        const int = (key: string) => Number(read(key));
+        return {
+            postgresMaxConnections: int("postgresMaxConnections"),
+            storageBackend: read("storageBackend") as "file" | "s3",
+            gotrueReplicas: int("gotrueReplicas"), restReplicas: int("restReplicas"),
+            storageReplicas: int("storageReplicas"), metaReplicas: int("metaReplicas"),
+        };
+    };
+
+    it("config refuses one connection short of what the pack accepts, and the pack agrees", async () => {
+        const { total } = configuredBudget(values());
+        const least = total + DEFAULT_SUPERUSER_RESERVED + DEFAULT_ADMIN_MARGIN;
+        expect(configuredBudget({ ...values(), postgresMaxConnections: least }).fits).toBe(true);
+        expect(configuredBudget({ ...values(), postgresMaxConnections: least - 1 }).fits).toBe(false);
+        expect(await packRefuses(stack, least)).toBe(false);
+        expect(await packRefuses(stack, least - 1)).toBe(true);
+    });
+
+    it("refuses the short stack before registering anything, naming the fix", async () => {
+        const { total } = configuredBudget(values());
+        const short = Math.max(20, total);
+        const { error, registered } = await runExpectingFailure(stack, { overrides: { postgresMaxConnections: short } });
+        expect(error.name).toBe("ConfigError");
+        expect(registered).toEqual([]);
+        expect(error.message).toContain(`supabase-platform:postgresMaxConnections = ${short}: the services may open ${total} connections (gotrue `);
+        expect(error.message).toContain(`raise postgresMaxConnections to at least ${total + DEFAULT_SUPERUSER_RESERVED + DEFAULT_ADMIN_MARGIN}`);
+    });
+});

@@ -1,0 +1,385 @@
+// One test per config rule, run on the schema directly (loadConfig over the dev stack's values with
+// one change), plus a sweep over every declared key with values of the wrong type. The program-level
+// tests (tests/config.test.ts) show the same errors stop `pulumi up` before any resource exists.
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, ConfigError, ConfigKey, loadConfig } from "../config";
+import { configuredBudget } from "../config/budget";
+import { suspiciousCharacters } from "../config/errors";
+import { cronSchedule, parseImageReference, pinnedImage } from "../config/rules";
+import { stackConfig, stackNames } from "../offline/stack-config";
+
+const P = "supabase-platform";
+
+/** The problems config reports for a stack with overrides (an override of undefined unsets a key). */
+function problems(overrides: Record<string, unknown>, stack = "dev"): string[] {
+    const values = stackConfig(stack, overrides);
+    const source = {
+        project: P,
+        stack,
+        get: (key: string) => values[`${P}:${key}`],
+        keys: () => Object.keys(values).filter((k) => k.startsWith(`${P}:`)).map((k) => k.slice(P.length + 1)),
+    };
+    try {
+        loadConfig(source);
+        return [];
+    } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+    }
+}
+
+/** Asserts exactly one problem, on `key`, containing `text`. */
+function refused(key: string, value: unknown, text: string, others: Record<string, unknown> = {}) {
+    const found = problems({ ...others, [key]: value });
+    expect(found, JSON.stringify(value)).toHaveLength(1);
+    expect(found[0].startsWith(`${P}:${key}`), found[0]).toBe(true);
+    expect(found[0]).toContain(text);
+    return found[0];
+}
+
+const accepted = (overrides: Record<string, unknown>) => expect(problems(overrides)).toEqual([]);
+
+describe("stack files valid today stay valid", () => {
+    it.each(stackNames())("%s passes", (stack) => {
+        expect(problems({}, stack)).toEqual([]);
+    });
+});
+
+describe("images: OCI distribution reference grammar, pinned", () => {
+    it.each([
+        "kong:2.8.1", "docker.io/library/kong:2.8.1", "registry.local:5000/supabase/postgres:15.1.1.78", "localhost:5000/kong:3",
+        "ghcr.io/supabase/gotrue:v2.132.3", "[fd00::1]:5000/kong:2.8.1", "my_org/my__image:1.0-rc.1",
+        `kong@sha256:${"a".repeat(64)}`, `kong:2.8.1@sha256:${"0123456789abcdef".repeat(4)}`,
+    ])("accepts %s", (image) => accepted({ kongImage: image }));
+
+    it.each([
+        ["Kong:2.8.1", "is not an image reference"],
+        ["kong:", "is not an image reference"],
+        ["kong::2", "is not an image reference"],
+        ["-kong:2", "is not an image reference"],
+        ["supabase//postgres:1", "is not an image reference"],
+        ["kong:2.8.1 ", "leading or trailing spaces"],
+        [`kong:${"x".repeat(129)}`, "is not an image reference"],
+        ["kong@sha256:abc", "is not an image reference"],
+        [`kong@sha256:${"A".repeat(64)}`, "not 64 lower-case hex digits"],
+        [`kong@md5:${"a".repeat(32)}`, "digest algorithm (md5)"],
+        ["kong", "has no tag; pin a version, e.g. kong:2.8.1"],
+        ["registry.local:5000/kong", "has no tag"],
+        ["kong:latest", 'uses "latest"'],
+        ["kong:LATEST", 'uses "latest"'],
+    ])("refuses %s", (image, text) => {
+        refused("kongImage", image, text);
+    });
+
+    it("names the registry, path, tag and digest as the runtime reads them", () => {
+        expect(parseImageReference("supabase/postgres:15")).toEqual({ domain: undefined, path: "supabase/postgres", tag: "15", digest: undefined });
+        expect(parseImageReference("registry.local:5000/a/b:1")).toMatchObject({ domain: "registry.local:5000", path: "a/b", tag: "1" });
+        expect(pinnedImage("x:1")("x:1")).toBeUndefined();
+    });
+
+    it("checks the uploader image although dumps stay on the PVC", () => {
+        refused("backupUploaderImage", "amazon/aws-cli", "has no tag; pin a version, e.g. amazon/aws-cli:2.15.0");
+    });
+});
+
+describe("cron schedules: the CronJob's rules, field by field", () => {
+    it.each(["30 2 * * *", "*/15 * * * *", "0 0 * * MON-FRI", "0 0 1 jan *", "5 4 * * sun", "0 0 ? * *", "0-59/5 1,2,23 * * *", "0 12 1-31/2 * 0-6", "@daily", "@hourly", "@yearly", "@midnight"])(
+        "accepts %s", (schedule) => expect(cronSchedule(schedule)).toBeUndefined());
+
+    it.each([
+        ["60 * * * *", 'minute "60" is outside 0-59'],
+        ["* 24 * * *", 'hour "24" is outside 0-23'],
+        ["0 0 0 * *", 'day of month "0" is outside 1-31'],
+        ["0 0 * 13 *", 'month "13" is outside 1-12'],
+        ["0 0 * * 7", 'day of week "7" is outside 0-6'],
+        ["*/0 * * * *", "step that is not a positive number"],
+        ["5-1 * * * *", "starts after it ends"],
+        ["0 0 * FOO *", 'month "FOO" is not a number'],
+        ["0 0 L * *", 'day of month "L" is not a number'],
+        ["0 0 * *", "five-field cron expression"],
+        ["0 0 * * * *", "five-field cron expression"],
+        ["0\t0 * * *", "five-field cron expression"],
+        ["@every 1h", "not a schedule macro Kubernetes accepts"],
+        ["@reboot", "not a schedule macro Kubernetes accepts"],
+        ["TZ=UTC 0 0 * * *", "time zone inside the schedule, which Kubernetes refuses"],
+        ["CRON_TZ=Europe/Berlin 0 0 * * *", "time zone inside the schedule"],
+    ])("refuses %s", (schedule, text) => {
+        refused("backupSchedule", schedule, text);
+    });
+
+    it("allows an empty Longhorn backup schedule (disabled) but checks a set one", () => {
+        accepted({ longhornBackupSchedule: "" });
+        refused("longhornBackupSchedule", "0 3 * *", "five-field");
+        refused("longhornSnapshotSchedule", "", "five-field");
+    });
+});
+
+describe("quantities: resource.Quantity", () => {
+    it.each(["20Gi", "1.5Gi", "20G", "2e10", "+30Gi", "1024Mi"])("accepts volume size %s", (size) => accepted({ postgresVolumeSize: size }));
+    it.each([
+        ["20 GB", "must be a positive Kubernetes quantity"],
+        ["20gb", "must be a positive Kubernetes quantity"],
+        ["-1Gi", "must be a positive Kubernetes quantity"],
+        ["0", "must be a positive Kubernetes quantity"],
+        ["20Gib", "must be a positive Kubernetes quantity"],
+        ["512Mi", "must be at least 1Gi"],
+        ["1000000000m", "milli-bytes"],
+    ])("refuses volume size %s", (size, text) => {
+        refused("postgresVolumeSize", size, text);
+    });
+    it("refuses a memory PostgreSQL cannot start in, and CPU below 1m", () => {
+        refused("postgresMemory", "64Mi", "at least 256Mi");
+        accepted({ postgresCpu: "500m" });
+        accepted({ postgresCpu: "0.5" });
+        refused("postgresCpu", "0.0001", "at least 1m");
+        refused("postgresCpu", "1 core", "positive Kubernetes quantity");
+        refused("backupVolumeSize", "1Ki", "at least 10Mi");
+    });
+});
+
+describe("Kubernetes names", () => {
+    it("refuses a namespace that is not a DNS-1123 label, or too long", () => {
+        refused("namespace", "supabase.prod", "must be a DNS-1123 label");
+        refused("namespace", "a".repeat(64), "must be a DNS-1123 label");
+        refused("namespace", "-supabase", "must be a DNS-1123 label");
+    });
+    it.each(["default", "kube-system", "kube-public", "kube-node-lease", "kube-anything", "longhorn-system", "metallb-system", "cert-manager"])(
+        "refuses to take over the namespace %s", (ns) => {
+            refused("namespace", ns, "is a namespace the cluster or another system owns");
+        });
+    it("refuses the platform namespace where MetalLB or Longhorn run", () => {
+        refused("namespace", "metallb", "is also supabase-platform:metallbNamespace", { metallbNamespace: "metallb" });
+        refused("namespace", "storage", "is also supabase-platform:longhornNamespace", { longhornNamespace: "storage" });
+    });
+    it("refuses a storage class name that is no DNS-1123 subdomain", () => {
+        accepted({ storageClassName: "longhorn.retain-2" });
+        refused("storageClassName", "longhorn..x", "DNS-1123 subdomain");
+        refused("storageClassName", `${"a".repeat(64)}.x`, "DNS-1123 subdomain");
+    });
+    it("checks client namespaces entry by entry, once each", () => {
+        refused("dbAdminClientNamespaces", ["ci", "CI_Runner"], "each entry must be a namespace name");
+        refused("dbAdminClientNamespaces", ["ci", "ci"], "is listed twice");
+    });
+});
+
+describe("network values", () => {
+    it.each(["10.0.0.5", "192.168.1.20", "fd00:10::5", "2001:db8::1"])("accepts the LoadBalancer IP %s", (ip) => accepted({ kongLoadBalancerIp: ip }));
+    it.each([
+        ["10.89.97.300", "must be an IPv4 or IPv6 address"],
+        ["010.1.1.1", "must be an IPv4 or IPv6 address"],
+        ["fe80::1%eth0", "must be an IPv4 or IPv6 address"],
+        ["0.0.0.0", "this network"],
+        ["127.0.0.1", "loopback"],
+        ["169.254.10.1", "link-local"],
+        ["224.0.0.251", "multicast"],
+        ["255.255.255.255", "broadcast"],
+        ["240.0.0.1", "reserved"],
+        ["::", "unspecified"],
+        ["::1", "loopback"],
+        ["fe80::1", "link-local"],
+        ["ff02::1", "multicast"],
+        ["::ffff:10.0.0.1", "IPv4-mapped"],
+    ])("refuses the LoadBalancer IP %s", (ip, text) => {
+        const message = refused("kongLoadBalancerIp", ip, text);
+        if (!text.startsWith("must be")) expect(message).toContain("MetalLB cannot announce it");
+    });
+    it("refuses two LoadBalancers on one IP, however it is spelled", () => {
+        refused("studioLoadBalancerIp", "fd00:0:0::5", "duplicates supabase-platform:kongLoadBalancerIp", { kongLoadBalancerIp: "fd00::5" });
+        const lb = { dbAdminEndpoint: "loadbalancer", dbAdminSourceRanges: ["10.89.0.0/16"] };
+        refused("dbAdminLoadBalancerIp", "10.89.97.215", "duplicates supabase-platform:studioLoadBalancerIp", lb);
+        accepted({ dbAdminLoadBalancerIp: "10.89.97.215" }); // unused in cluster mode
+    });
+    it("checks the admin IP whatever the mode", () => {
+        refused("dbAdminLoadBalancerIp", "127.0.0.1", "loopback");
+    });
+    it("takes IPv4 and IPv6 source ranges, never everyone", () => {
+        const lb = { dbAdminEndpoint: "loadbalancer", dbAdminLoadBalancerIp: "10.89.97.216" };
+        accepted({ ...lb, dbAdminSourceRanges: ["10.89.0.0/16", "fd00:10::/64"] });
+        refused("dbAdminSourceRanges", ["10.0.0.0/33"], "each entry must be a CIDR", lb);
+        refused("dbAdminSourceRanges", ["::/0"], "opens the database to everyone", lb);
+        refused("dbAdminSourceRanges", ["10.0.0.0/8", "10.0.0.0/8"], "is listed twice", lb);
+    });
+    it.each([["smtpPort", 0], ["smtpPort", 65536], ["dbAdminPort", 70000]])("refuses the port %s = %s", (key, value) => {
+        refused(key, value, value === 0 ? "must be ≥ 1" : "must be ≤ 65535");
+    });
+    it("checks the SMTP host as a host name", () => {
+        accepted({ smtpHost: "smtp.example.com", smtpAdminEmail: "a@example.com" });
+        refused("smtpHost", "smtp example.com", "must be a host name", { smtpAdminEmail: "a@example.com" });
+    });
+});
+
+describe("URLs", () => {
+    it.each([
+        ["ftp://apps.example.com", "must be an http(s) URL"],
+        ["apps.example.com", "must be an http(s) URL"],
+        ["https://", "must be an http(s) URL"],
+        ["https://apps.example.com/a b", "must be an http(s) URL"],
+        ["https://user:pw@apps.example.com", "must not carry credentials"],
+        ["https://apps.example.com/#/home", "must not have a #fragment"],
+    ])("refuses the site URL %s", (url, text) => {
+        refused("siteUrl", url, text);
+    });
+    it("checks every redirect URL, globs and app schemes included", () => {
+        accepted({ additionalRedirectUrls: ["https://apps.example.com/cb", "https://*.example.com/**", "com.example.app://login-callback"] });
+        refused("additionalRedirectUrls", ["https://a.example.com", "https://a.example.com,https://b.example.com"], "GoTrue reads as the separator");
+        refused("additionalRedirectUrls", ["/auth/callback"], "each entry must be an absolute URL");
+        refused("additionalRedirectUrls", ["https://a.example.com", "https://a.example.com"], "is listed twice");
+    });
+    it("checks S3 endpoints whatever the backend", () => {
+        refused("s3Endpoint", "s3.example.internal", "must be an http(s) URL");
+        refused("backupS3Endpoint", "https://s3.example.internal/?x=1", "must not have a ?query");
+    });
+});
+
+describe("e-mail, S3 and text values", () => {
+    it.each(["no-reply", "a@b@", "a b@example.com", "a@-example.com", ".a@example.com", "a..b@example.com", "a@"])("refuses the sender address %s", (email) => {
+        refused("smtpAdminEmail", email, "must be an e-mail address");
+    });
+    it.each([
+        ["ab", "3 to 63 characters"],
+        ["My_Bucket", "lower-case letters"],
+        ["a..b", "two adjacent periods"],
+        ["192.168.1.1", "formatted as an IP address"],
+        ["xn--bucket", 'must not start with "xn--"'],
+        ["sthree-bucket", 'must not start with "sthree-"'],
+        ["backups-s3alias", 'must not end with "-s3alias"'],
+        ["-backups", "beginning and ending with a letter or digit"],
+    ])("refuses the bucket %s, even with dumps on the PVC", (bucket, text) => {
+        refused("backupS3Bucket", bucket, text);
+    });
+    it("refuses a region the AWS SDK would, and unsafe key prefixes", () => {
+        refused("s3Region", "eu central 1", "must be a region name");
+        refused("backupS3Prefix", "dumps/../x", "'..' path segments");
+        refused("backupS3Prefix", "dumps#1", "safe key characters");
+        accepted({ backupS3Prefix: "/team-a/postgres/" });
+    });
+    it("keeps mail headers on one line", () => {
+        refused("smtpSenderName", "Example\r\nBcc: victim@example.com", "control character");
+        refused("smtpUser", "user\nname", "control character");
+    });
+});
+
+describe("PostgreSQL names", () => {
+    it.each(["vault", "pgsodium", "net", "cron", "pgbouncer", "information_schema", "supabase_migrations", "tiger", "pg_catalog"])(
+        "refuses the schema %s Supabase owns", (schema) => {
+            refused("apps", ["home_portal", schema], "collides with a schema Supabase owns");
+        });
+    it("keeps room for the app's <app>_service role within 63 characters", () => {
+        accepted({ apps: ["a".repeat(55)] });
+        refused("apps", ["a".repeat(56)], "at most 55 characters");
+    });
+    it("refuses a max_connections PostgreSQL refuses", () => {
+        refused("postgresMaxConnections", 262144, "must be ≤ 262143");
+        refused("postgresMaxConnections", 10, "must be ≥ 20");
+    });
+});
+
+describe("integer ranges the consumers enforce", () => {
+    it.each([
+        ["longhornReplicas", 21, "must be ≤ 20"],
+        ["longhornSnapshotRetain", 251, "must be ≤ 250"],
+        ["kongReplicas", 0, "must be ≥ 1"],
+        ["rotation", -1, "must be ≥ 0"],
+        ["apiKeyLifetimeDays", 36501, "must be ≤ 36500"],
+    ])("refuses %s = %s", (key, value, text) => {
+        refused(key, value, text);
+    });
+    it("refuses keys issued in the future", () => {
+        refused("jwtIssuedAt", Math.floor(Date.now() / 1000) + 86400, "lies in the future");
+    });
+});
+
+describe("keys that come together", () => {
+    it("the s3 backend needs a bucket and both keys", () => {
+        const found = problems({ storageBackend: "s3" });
+        expect(found).toEqual([
+            `${P}:s3Bucket = "": is required when storageBackend is s3`,
+            `${P}:s3AccessKeyId = [secret, unset]: is required when storageBackend is s3: \`pulumi config set --secret s3AccessKeyId ...\``,
+            `${P}:s3SecretAccessKey = [secret, unset]: is required when storageBackend is s3: \`pulumi config set --secret s3SecretAccessKey ...\``,
+        ]);
+    });
+    it("the s3 backup target needs a bucket and both keys", () => {
+        expect(problems({ backupTarget: "s3" }).map((p) => p.split(" =")[0])).toEqual([`${P}:backupS3Bucket`, `${P}:backupS3AccessKeyId`, `${P}:backupS3SecretAccessKey`]);
+    });
+    it("SMTP needs a sender address, and a password a user", () => {
+        refused("smtpAdminEmail", "", "is required when smtpHost is set", { smtpHost: "smtp.example.com" });
+        refused("smtpUser", "", "is required when smtpPass is set", { smtpHost: "smtp.example.com", smtpAdminEmail: "a@example.com", smtpPass: "pw" });
+    });
+    it("an OAuth provider needs its client id and its secret", () => {
+        refused("oauthGithubSecret", "", "is required when oauthGithubClientId is set", { oauthGithubClientId: "Iv1.abc" });
+        refused("oauthGoogleClientId", "", "is required when oauthGoogleSecret is set", { oauthGoogleSecret: "s3cr3t" });
+    });
+    it("the admin LoadBalancer needs an IP", () => {
+        refused("dbAdminLoadBalancerIp", "", "is required when dbAdminEndpoint is loadbalancer", { dbAdminEndpoint: "loadbalancer", dbAdminSourceRanges: ["10.0.0.0/8"] });
+    });
+    it("the file backend runs one storage replica", () => {
+        refused("storageReplicas", 2, "ReadWriteOnce volume");
+        accepted({ storageReplicas: 2, storageBackend: "s3", s3Bucket: "objects", s3AccessKeyId: "AKIA1", s3SecretAccessKey: "secret" });
+    });
+    it("the services' pools fit max_connections (the function the policy uses)", () => {
+        const message = refused("postgresMaxConnections", 40, "the services may open 56 connections (gotrue 10×2, rest 11×2, storage 11×1, meta 1×2, backup 1×1) but max_connections 40 − 3 reserved − 10 admin margin leaves 27; raise postgresMaxConnections to at least 69");
+        expect(message).toContain("or lower the replicas");
+        expect(configuredBudget({ postgresMaxConnections: 69, storageBackend: "file", gotrueReplicas: 1, restReplicas: 1, storageReplicas: 1, metaReplicas: 1 }).fits).toBe(true);
+    });
+});
+
+describe("how problems are printed", () => {
+    it("names invisible characters and escapes them in the value", () => {
+        const message = refused("namespace", "supa\u200bbase", "contains U+200B ZERO WIDTH SPACE (invisible) at position 5");
+        expect(message).toContain('"supa\\u200bbase"');
+        refused("siteUrl", "\ufeffhttps://apps.example.com", "U+FEFF ZERO WIDTH NO-BREAK SPACE (BOM) (invisible) at position 1");
+        refused("kongImage", "kong:2.8.1\u00a0", "U+00A0 NO-BREAK SPACE");
+    });
+    it("names look-alike letters, but lets a display name use any script", () => {
+        const message = refused("namespace", "\u0455upabase", 'U+0455 CYRILLIC SMALL LETTER DZE, which looks like "s", at position 1');
+        expect(message).toContain('"\\u0455upabase"');
+        refused("smtpAdminEmail", "no-reply@ex\u0430mple.com", "CYRILLIC SMALL LETTER A");
+        accepted({ smtpSenderName: "Алексей Apps" });
+        refused("smtpSenderName", "Example\u200dApps", "ZERO WIDTH JOINER");
+        expect(suspiciousCharacters("plain-ascii")).toEqual([]);
+    });
+    it("cuts very long values", () => {
+        const message = refused("namespace", "a".repeat(500), "must be a DNS-1123 label");
+        expect(message).toContain("(500 characters, cut)");
+        expect(message.length).toBeLessThan(400);
+    });
+    it("never prints a secret, even when it holds a hidden character", () => {
+        const value = "x".repeat(40) + "\u200b";
+        const message = refused("jwtSecret", value, "[secret, 41 characters]: contains U+200B ZERO WIDTH SPACE");
+        expect(message).not.toContain("xxxx");
+        expect(refused("s3AccessKeyId", "AKIA 123", "[secret, 8 characters]")).not.toContain("AKIA");
+        expect(refused("oauthGithubSecret", "s3cr3t-value ", "leading or trailing spaces", { oauthGithubClientId: "Iv1.x" })).not.toContain("s3cr3t");
+    });
+    it("suggests the declared spelling of an unknown key", () => {
+        expect(problems({ namespce: "x" })).toEqual([`${P}:namespce = "x": unknown key; did you mean "namespace"?`]);
+        expect(problems({ totallyUnrelated: "x" })[0]).toContain("unknown key; remove it or see the config reference");
+    });
+    it("reports problems of single keys and across keys together", () => {
+        const found = problems({ namespace: "Bad", storageReplicas: 3, smtpHost: "smtp.example.com", kongImage: "kong" });
+        expect(found.map((p) => p.split(/ =|:\s/)[0].replace(`${P}:`, "")).sort()).toEqual(["kongImage", "namespace", "smtpAdminEmail", "storageReplicas"]);
+    });
+});
+
+describe("every declared key refuses values of the wrong type, whether or not its feature is on", () => {
+    const WRONG: Record<string, { values: unknown[]; text: string }> = {
+        integer: { values: ["abc", "1.5", "true", [1], { a: 1 }, "1e3", ""], text: "must be an integer" },
+        boolean: { values: ["yes", "1", "TRUE", [true], ""], text: "must be true or false" },
+        array: { values: ["a,b", { a: 1 }, [1, 2], "x", [["nested"]]], text: "must be a list of strings" },
+        string: { values: [["a"], { a: "b" }], text: "must be a string, not a list or object" },
+    };
+    const cases = Object.entries(CONFIG_KEYS).flatMap(([key, spec]) => WRONG[spec.type].values.map((value) => [key, spec.type, value] as const));
+
+    it("covers every key", () => {
+        expect(new Set(cases.map(([key]) => key))).toEqual(new Set(Object.keys(CONFIG_KEYS)));
+    });
+
+    it.each(cases)("%s (%s) refuses %j", (key, type, value) => {
+        const found = problems({ [key]: value });
+        const own = found.filter((p) => p.startsWith(`${P}:${key} =`));
+        expect(own, found.join("\n")).toHaveLength(1);
+        const spec = CONFIG_KEYS[key as ConfigKey];
+        // A fixed-value string key answers with its values instead.
+        expect(own[0]).toMatch(type === "string" && /^must be "/.test(own[0].split(": ").slice(1).join(": ")) ? /must be "/ : new RegExp(WRONG[type].text.replace(/[()]/g, "\\$&")));
+        if (spec.secret) expect(own[0]).toContain("[secret");
+    });
+});
