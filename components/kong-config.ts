@@ -64,6 +64,33 @@ const acl = (allow: string[]): KongPlugin => ({ name: "acl", config: { hide_grou
 const forbid = (): KongPlugin => ({ name: "request-termination", config: { status_code: 403, message: "Forbidden" } });
 const apiGroups = [ACL_GROUPS.admin, ACL_GROUPS.anon];
 
+/**
+ * Headers on every storage response (issue #11). Users' files are served from the API's own
+ * origin, so a file must never run as a page there: no type sniffing, no script or subresource
+ * (`sandbox` also gives the document an opaque origin), and a top-level visit downloads instead
+ * of rendering. None of this affects <img src> or fetch(); a link to a file downloads it.
+ */
+export const STORAGE_RESPONSE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Disposition": "attachment",
+} as const;
+
+/**
+ * Kong 2.8 response-transformer (kong/plugins/response-transformer): `replace` sets a header the
+ * upstream sent, `add` one it did not, so together they force nosniff and the CSP. The disposition
+ * is only added: storage-api's own `attachment; filename=…` (?download=name) is kept.
+ * Values must not contain ':' — the plugin splits `name:value` at the first colon.
+ */
+function storageHeaders(): KongPlugin {
+    const pairs = (names: (keyof typeof STORAGE_RESPONSE_HEADERS)[]) => names.map((n) => `${n}:${STORAGE_RESPONSE_HEADERS[n]}`);
+    const forced = pairs(["X-Content-Type-Options", "Content-Security-Policy"]);
+    return {
+        name: "response-transformer",
+        config: { replace: { headers: forced }, add: { headers: [...forced, ...pairs(["Content-Disposition"])] } },
+    };
+}
+
 function service(name: string, url: string, path: string, plugins: KongPlugin[]): KongService {
     return { name, url, routes: [{ name: `${name}-route`, strip_path: true, paths: [path] }], plugins };
 }
@@ -115,7 +142,7 @@ export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
                 acl(apiGroups),
             ]),
             // Storage verifies the JWT itself and serves public buckets without any key.
-            service("storage-v1", `${base("storage")}/`, "/storage/v1/", [cors()]),
+            service("storage-v1", `${base("storage")}/`, "/storage/v1/", [cors(), storageHeaders()]),
             // postgres-meta runs arbitrary SQL as a superuser: service_role only.
             service("meta", `${base("meta")}/`, "/pg/", [keyAuth(false), acl([ACL_GROUPS.admin])]),
             service("mcp-blocker", `${studio}/api/mcp`, "/api/mcp", [forbid()]),

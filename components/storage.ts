@@ -2,7 +2,7 @@
 // Kong at /storage/v1. Objects live on a Longhorn volume or in an S3 bucket.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PlatformConfig } from "../config";
+import { imageTag, PlatformConfig } from "../config";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
 import { plainEnv, restrictedContainerSecurity, Workload, workloadLabels } from "./workload";
@@ -36,6 +36,27 @@ export const IMGPROXY_LOCAL_URL = `http://localhost:${IMGPROXY_PORT}`;
  * the way so the two can never collide.
  */
 const STORAGE_ADMIN_PORT = 5002;
+
+/**
+ * The first storage-api release whose POST /object/move checks the destination under the user's
+ * RLS: "fix: rls check on move" (supabase/storage#400, commit 2af9fe9). Before it, the destination
+ * row is written as the service role (issue #11), so the database layer installs a guard.
+ */
+export const STORAGE_MOVE_FIXED_IN: readonly [number, number, number] = [0, 48, 3];
+
+/** `v0.43.11` → [0, 43, 11]; undefined for a tag that is not a release version. */
+export function storageVersion(image: string): [number, number, number] | undefined {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)(?:$|[-+])/.exec(imageTag(image) ?? "");
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** True unless the image is known to carry the upstream fix: an unreadable tag counts as affected. */
+export function storageMoveUnsafe(image: string): boolean {
+    const v = storageVersion(image);
+    if (!v) return true;
+    for (let i = 0; i < 3; i++) if (v[i] !== STORAGE_MOVE_FIXED_IN[i]) return v[i] < STORAGE_MOVE_FIXED_IN[i];
+    return false;
+}
 
 /** The non-secret environment of storage-api for the configured backend. */
 export function storageEnv(config: PlatformConfig): EnvVar[] {

@@ -98,10 +98,48 @@ describe("buildKongConfig", () => {
         expect(graphql.plugins.find((p) => p.name === "request-transformer")?.config).toEqual({ add: { headers: ["Content-Profile:graphql_public"] } });
     });
 
-    it("leaves storage's auth to storage (cors only)", () => {
+    it("leaves storage's auth to storage (no key-auth or acl)", () => {
         expect(simulateKong(config, { path: "/storage/v1/object/public/b/x.png" }))
             .toMatchObject({ status: 200, upstream: "http://storage.supa.svc:5000/object/public/b/x.png" });
-        expect(routeTable(config).find((r) => r.path === "/storage/v1/")?.plugins).toEqual(["cors"]);
+        expect(routeTable(config).find((r) => r.path === "/storage/v1/")?.plugins).toEqual(["cors", "response-transformer"]);
+    });
+
+    describe("serves storage objects so they cannot run in the API's origin (issue #11)", () => {
+        const download = (upstreamHeaders: Record<string, string>, p = "/storage/v1/object/public/home-portal-assets/u/evil.svg") => {
+            const outcome = simulateKong(config, { path: p, upstreamHeaders });
+            if (outcome.status !== 200) throw new Error(`expected 200, got ${outcome.status}`);
+            return outcome.headers;
+        };
+        it("adds nosniff, a sandboxing CSP and attachment to a plain object download", () => {
+            expect(download({ "content-type": "image/svg+xml" })).toEqual({
+                "content-type": "image/svg+xml",
+                "x-content-type-options": "nosniff",
+                "content-security-policy": "default-src 'none'; sandbox",
+                "content-disposition": "attachment",
+            });
+        });
+        it("overrides a weaker nosniff/CSP from upstream but keeps storage's own download file name", () => {
+            const headers = download({ "content-security-policy": "default-src *", "x-content-type-options": "sniff", "content-disposition": "attachment; filename=r.pdf" },
+                "/storage/v1/object/authenticated/money-tracker-receipts/u/r.pdf?download=r.pdf");
+            expect(headers["content-security-policy"]).toBe("default-src 'none'; sandbox");
+            expect(headers["x-content-type-options"]).toBe("nosniff");
+            expect(headers["content-disposition"]).toBe("attachment; filename=r.pdf");
+        });
+        it("covers signed URLs and image renders (every /storage/v1 path is the same service)", () => {
+            for (const p of ["/storage/v1/object/sign/b/u/x.png?token=t", "/storage/v1/render/image/public/b/u/x.png"]) {
+                expect(download({}, p)["content-security-policy"]).toBe("default-src 'none'; sandbox");
+            }
+        });
+        it("uses only fields Kong 2.8.1's response-transformer schema has, in its name:value form", () => {
+            const plugin = config.services.find((s) => s.name === "storage-v1")!.plugins.find((p) => p.name === "response-transformer")!;
+            // kong/plugins/response-transformer/schema.lua@2.8.1: config = remove, rename, replace, add, append.
+            expect(Object.keys(plugin.config!).every((k) => ["remove", "rename", "replace", "add", "append"].includes(k))).toBe(true);
+            for (const op of Object.values(plugin.config!) as { headers: string[] }[]) {
+                expect(Object.keys(op)).toEqual(["headers"]);
+                // elements match "^[^:]+:.*$"; the value itself has no colon, so nothing is cut off.
+                for (const h of op.headers) expect(h).toMatch(/^[A-Za-z-]+:[^:]+$/);
+            }
+        });
     });
 
     it("lets only the admin group (service_role) reach postgres-meta on /pg", () => {
@@ -147,7 +185,7 @@ describe("buildKongConfig", () => {
 describe("kongPlugins", () => {
     it("lists exactly the plugins the config uses", () => {
         expect(kongPlugins(config)).toEqual(pluginsIn(config));
-        expect(kongPlugins(config)).toEqual(["acl", "basic-auth", "cors", "key-auth", "request-termination", "request-transformer"].sort());
+        expect(kongPlugins(config)).toEqual(["acl", "basic-auth", "cors", "key-auth", "request-termination", "request-transformer", "response-transformer"].sort());
     });
 
     it("follows the config: a new plugin appears, a dropped one disappears", () => {

@@ -11,6 +11,8 @@ import { AppDatabase, DATABASE, OBJECT_OWNER } from "./app";
 import { definitionFor, hasDefinition } from "./apps";
 import { DbConnection } from "./providers/connection";
 import { RolePasswords } from "./providers/role-passwords";
+import { StorageMoveGuard } from "./providers/move-guard";
+import { storageMoveUnsafe } from "../storage";
 
 /** The seed's key extensions, all in the `extensions` schema (kept off the exposed `public`). */
 export const EXTENSIONS = ["uuid-ossp", "pgcrypto", "pg_stat_statements", "pg_trgm"];
@@ -32,6 +34,8 @@ export class DatabaseLayer extends pulumi.ComponentResource {
     /** Ready once every login role has the bundle's current password. */
     readonly passwords: RolePasswords;
     readonly apps: Record<string, AppDatabase> = {};
+    /** The trigger refusing cross-user moves; only for storage images without the upstream fix. */
+    readonly moveGuard?: StorageMoveGuard;
     /** Host and port the layer connects to. */
     readonly adminHost: string;
     readonly adminPort: number;
@@ -70,6 +74,14 @@ export class DatabaseLayer extends pulumi.ComponentResource {
             new postgresql.Extension(`${name}-extension-${extension}`, {
                 name: extension, schema: "extensions", database: DATABASE,
             }, { parent: this, provider: this.provider, dependsOn: ready });
+        }
+
+        // storage-api < v0.48.3 writes a move's destination as the service role (issue #11):
+        // the guard refuses one outside the user's own folder. Needs the storage schema migrated.
+        if (storageMoveUnsafe(config.images.storage)) {
+            this.moveGuard = new StorageMoveGuard(`${name}-storage-move-guard`, {
+                connection, storageImage: config.images.storage,
+            }, { parent: this, dependsOn: [...ready, ...(args.storageReady ? [args.storageReady] : [])] });
         }
 
         for (const app of config.apps) {

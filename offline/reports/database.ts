@@ -19,6 +19,7 @@ const T = {
     table: "pulumi-nodejs:dynamic/database:Table",
     policy: "pulumi-nodejs:dynamic/database:Policy",
     bucket: "pulumi-nodejs:dynamic/database:Bucket",
+    moveGuard: "pulumi-nodejs:dynamic/database:StorageMoveGuard",
 };
 
 /** A markdown table cell: pipes escaped, expressions in code spans, empty shown as a dash. */
@@ -35,6 +36,27 @@ const byRole = (a: RecordedResource, b: RecordedResource) => roleRank(a.inputs.r
 const byPolicy = (a: RecordedResource, b: RecordedResource) => COMMAND_ORDER.indexOf(a.inputs.command) - COMMAND_ORDER.indexOf(b.inputs.command) || String(a.inputs.name).localeCompare(b.inputs.name);
 const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
 const table = (head: string[], rows: string[][]) => rows.length === 0 ? ["(none)"] : [row(head), row(head.map(() => "---")), ...rows.map(row)];
+
+/** Where users may write in storage, and the move guard (issue #11) with what it costs. */
+function storageSection(guard: RecordedResource | undefined): string[] {
+    return [
+        "## Storage: where a user writes",
+        "",
+        "Every bucket's policies let a signed-in user write only under `<bucket>/<their user id>/…`",
+        "(`(storage.foldername(name))[1] = (select auth.uid())::text`). The bucket root and other users'",
+        "folders are the service role's alone: the seed's `upload('logo.png')` is refused for a user.",
+        "From an app: `` supabase.storage.from(bucket).upload(`${user.id}/logo.png`, file) ``.",
+        "",
+        guard
+            ? `Move guard: **on**, because \`${guard.inputs.storageImage}\` is before v0.48.3, whose \`POST /object/move\` writes the destination ` +
+              "as the service role (RLS bypassed, owner NULL). The trigger `platform_guard_object_move` on `storage.objects` refuses (403) " +
+              "a move whose destination is outside the acting user's folder, and keeps that user as the moved file's owner. " +
+              "Cost: none for owners (upload, upsert, update, copy, delete and moves within their folder work); a user cannot move into " +
+              "another folder or the bucket root (copy, then delete, is refused there too). The service role moves anywhere."
+            : "Move guard: not installed; the storage image carries the upstream fix (v0.48.3+), whose move checks the destination under RLS.",
+        "",
+    ];
+}
 
 export interface DatabaseSummary {
     apps: number;
@@ -59,6 +81,7 @@ export function renderDatabaseReport(run: ProgramRun): { markdown: string; summa
         `- Admin endpoint: \`${provider?.inputs.host}:${provider?.inputs.port}\` as \`${provider?.inputs.username}\` (sslmode ${provider?.inputs.sslmode})`,
         `- Extensions (schema \`extensions\`): ${children(layer.urn, T.extension).map((e) => `\`${e.inputs.name}\``).join(", ")}`,
         "",
+        ...storageSection(children(layer.urn, T.moveGuard)[0]),
     ];
 
     for (const app of children(layer.urn, T.app)) {

@@ -13,6 +13,7 @@ import { memoryLimits, resourceRequests } from "./resources";
 import { noDefaultSupabaseSecrets, jwtSecretLength, noLiteralSecretEnv, noSecretsInConfigMaps } from "./secrets";
 import { dedicatedServiceAccount, serviceAccountTokenNotMounted } from "./service-accounts";
 import { databaseVolumeLonghorn } from "./storage";
+import { storageMoveGuarded } from "./storage-api";
 import { probePortsExist, selectorMatchesTemplate, serviceSelectsPods, statefulSetHeadlessService } from "./wiring";
 
 export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
@@ -27,6 +28,7 @@ export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
     exposure: [loadBalancerAllowlist, metallbIpRequest, noNodePort, loadBalancerNodePorts, internalServicesNotExposed],
     gateway: [gatewayRouteAuth],
     storage: [databaseVolumeLonghorn],
+    "storage api": [storageMoveGuarded],
     network: [networkPolicyCoverage, networkPolicyTargetsPods],
     disruption: [pdbAllowsDisruption, pdbForReplicatedWorkloads],
     wiring: [statefulSetHeadlessService, serviceSelectsPods, probePortsExist, selectorMatchesTemplate],

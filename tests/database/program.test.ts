@@ -109,6 +109,13 @@ describe("the dev stack", () => {
             for (const expr of [p.inputs.using, p.inputs.withCheck]) if (expr) expect(line).toContain(`\`${expr}\``);
         }
     });
+
+    it("database.md says where a user writes in storage and that the move guard is on, with its cost", () => {
+        const markdown = renderDatabaseReport(run)!.markdown;
+        expect(markdown).toContain("a signed-in user write only under `<bucket>/<their user id>/…`");
+        expect(markdown).toContain("upload(`${user.id}/logo.png`, file)");
+        expect(markdown).toMatch(/Move guard: \*\*on\*\*, because `supabase\/storage-api:v0\.43\.11` is before v0\.48\.3[\s\S]*Cost:/);
+    });
 });
 
 describe("admin endpoint modes", () => {

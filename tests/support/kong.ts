@@ -10,10 +10,12 @@ export interface KongRequest {
     apikey?: string;
     /** Basic-auth credentials. */
     basic?: { username: string; password: string };
+    /** Headers the upstream answers with (names lower-case); the outcome shows them after Kong. */
+    upstreamHeaders?: Record<string, string>;
 }
 
 export type KongOutcome =
-    | { status: 200; service: string; upstream: string; consumer?: string }
+    | { status: 200; service: string; upstream: string; consumer?: string; headers: Record<string, string> }
     | { status: 401 | 403 | 404; service?: string; reason: string };
 
 function matchService(config: KongDeclarativeConfig, path: string): { service: KongService; prefix: string } | undefined {
@@ -59,5 +61,27 @@ export function simulateKong(config: KongDeclarativeConfig, request: KongRequest
     const rest = strip ? request.path.slice(prefix.length) : request.path;
     const base = service.url.replace(/\/$/, "");
     const upstream = rest === "" ? service.url : `${base}/${rest.replace(/^\//, "")}`;
-    return { status: 200, service: service.name, upstream, consumer };
+    return { status: 200, service: service.name, upstream, consumer, headers: transformResponse(plugin("response-transformer")?.config, request.upstreamHeaders ?? {}) };
+}
+
+type HeaderOps = Record<"remove" | "replace" | "add" | "append", { headers?: string[] } | undefined>;
+
+/**
+ * response-transformer's header_filter in Kong 2.8.1 (header_transformer.lua): entries split at
+ * the first colon(s) (`^([^:]+):*(.-)$`); remove, then replace (only headers the upstream sent),
+ * then add (only headers it did not send: judged on the upstream's headers), then append.
+ */
+function transformResponse(config: Record<string, unknown> | undefined, upstream: Record<string, string>): Record<string, string> {
+    const out = { ...upstream };
+    if (!config) return out;
+    const ops = config as unknown as HeaderOps;
+    const pairs = (op: keyof HeaderOps) => (ops[op]?.headers ?? []).map((h) => {
+        const m = /^([^:]+):*(.*)$/.exec(h)!;
+        return [m[1].toLowerCase(), m[2]] as const;
+    });
+    for (const [name] of pairs("remove")) delete out[name];
+    for (const [name, value] of pairs("replace")) if (upstream[name] !== undefined && value) out[name] = value;
+    for (const [name, value] of pairs("add")) if (upstream[name] === undefined && value) out[name] = value;
+    for (const [name, value] of pairs("append")) out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+    return out;
 }

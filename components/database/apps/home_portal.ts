@@ -85,7 +85,9 @@ export const homePortal: AppDefinition = {
             id: "home-portal-assets",
             public: true,
             fileSizeLimit: 10 * 1024 * 1024,
-            allowedMimeTypes: ["image/png", "image/jpeg", "image/webp", "image/svg+xml", "image/gif"],
+            // Raster images only: storage-api checks just the declared type, and an SVG (or HTML,
+            // XML) served from the API's origin would run its scripts there (issue #11).
+            allowedMimeTypes: ["image/png", "image/jpeg", "image/webp", "image/gif"],
             // Public URLs serve the files; the policies only govern listing and writes, so nobody
             // can enumerate another author's uploads (splinter lint 0025).
             policies: ownerFolderPolicies("home-portal-assets"),

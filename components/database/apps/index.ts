@@ -21,6 +21,18 @@ export function hasDefinition(schema: string): boolean {
     return schema in APP_DEFINITIONS;
 }
 
+/**
+ * MIME types a browser may execute or render as a document (scripts, markup, SVG), and wildcards
+ * that include them. storage-api only checks the type the uploader declares, so a public bucket
+ * that accepts one of these serves attacker-written script from the API's own origin.
+ */
+export function activeMimeTypes(types: string[]): string[] {
+    return types.filter((t) => {
+        const type = t.toLowerCase();
+        return type.includes("*") || type.endsWith("+xml") || /\/(x-)?(html|xhtml|xml|javascript|ecmascript|svg|xsl|xslt)$/.test(type);
+    });
+}
+
 /** Mistakes in a definition that the database would not catch, or would catch too late. */
 export function validateDefinition(app: AppDefinition): string[] {
     const problems: string[] = [];
@@ -51,6 +63,11 @@ export function validateDefinition(app: AppDefinition): string[] {
         }
     }
     for (const bucket of app.buckets) {
+        if (bucket.public) {
+            const active = activeMimeTypes(bucket.allowedMimeTypes);
+            if (bucket.allowedMimeTypes.length === 0) problems.push(`bucket ${bucket.id} is public and accepts any MIME type; list the (inert) types it takes`);
+            if (active.length) problems.push(`bucket ${bucket.id} is public and accepts active content (${active.join(", ")}), which would run in the API's origin`);
+        }
         for (const policy of bucket.policies) {
             if (!`${policy.using ?? ""} ${policy.withCheck ?? ""}`.includes(`bucket_id = '${bucket.id}'`)) {
                 problems.push(`bucket ${bucket.id}: policy "${policy.name}" is not limited to bucket_id = '${bucket.id}'`);

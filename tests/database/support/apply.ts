@@ -6,6 +6,7 @@ import { Client, escapeIdentifier as id } from "pg";
 import { ProgramRun, RecordedResource } from "../../../offline/engine";
 import { bucketProvider } from "../../../components/database/providers/bucket";
 import { DbConnection } from "../../../components/database/providers/connection";
+import { moveGuardProvider } from "../../../components/database/providers/move-guard";
 import { policyProvider } from "../../../components/database/providers/policy";
 import { rolePasswordsProvider } from "../../../components/database/providers/role-passwords";
 import { tableProvider } from "../../../components/database/providers/table";
@@ -15,6 +16,7 @@ export const DYNAMIC_PROVIDERS = {
     "pulumi-nodejs:dynamic/database:Policy": policyProvider,
     "pulumi-nodejs:dynamic/database:Bucket": bucketProvider,
     "pulumi-nodejs:dynamic/database:RolePasswords": rolePasswordsProvider,
+    "pulumi-nodejs:dynamic/database:StorageMoveGuard": moveGuardProvider,
 } as const;
 export type DynamicType = keyof typeof DYNAMIC_PROVIDERS;
 const PROVIDER_TYPE = "pulumi:providers:postgresql";
