@@ -34,8 +34,8 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly cluster: ClusterPrerequisites;
     readonly bundle: SecretBundle;
     readonly postgres: Postgres;
-    /** Schemas, grants, tables, RLS policies and buckets of the hosted apps. */
-    readonly database: DatabaseLayer;
+    /** Schemas, grants, tables, RLS policies and buckets of the hosted apps (absent with dbAdminEndpoint none). */
+    readonly database?: DatabaseLayer;
     readonly gotrue: GoTrue;
     readonly rest: Rest;
     readonly storage: Storage;
@@ -64,9 +64,11 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         this.gotrue = new GoTrue("gotrue", { ...services, apiExternalUrl: this.apiUrl }, { parent: this });
         this.rest = new Rest("rest", services, { parent: this });
         this.storage = new Storage("storage", { ...services, storageClass: this.cluster.storageClass }, { parent: this });
-        this.database = new DatabaseLayer("database", {
-            config, namespace, bundle: this.bundle, postgres: this.postgres, storageReady: this.storage.ready,
-        }, { parent: this });
+        if (config.dbAdmin.mode !== "none") {
+            this.database = new DatabaseLayer("database", {
+                config, namespace, bundle: this.bundle, postgres: this.postgres, storageReady: this.storage.ready,
+            }, { parent: this });
+        }
         this.meta = new Meta("meta", services, { parent: this });
         this.kong = new Kong("kong", {
             config, namespace, bundle: this.bundle, addressPool: this.cluster.addressPool,

@@ -16,6 +16,8 @@ function dbAdminOf(v: StackValues) {
             return { mode: "loadbalancer" as const, ip: v.dbAdminLoadBalancerIp, sourceRanges: v.dbAdminSourceRanges };
         case "cluster":
             return { mode: "cluster" as const, clientNamespaces: v.dbAdminClientNamespaces };
+        case "none":
+            return { mode: "none" as const };
     }
 }
 

@@ -109,7 +109,7 @@ export const KEYS = {
     s3ForcePathStyle: boolean({ default: true, description: "Path-style S3 URLs (MinIO and most self-hosted S3)." }),
     s3AccessKeyId: secret({ description: "S3 access key id (secret).", rules: [noSpaces("an access key id")] }),
     s3SecretAccessKey: secret({ description: "S3 secret access key (secret).", rules: [noSpaces("a secret access key")] }),
-    dbAdminEndpoint: oneOf(["cluster", "port-forward", "loadbalancer"], { default: "cluster", description: "How `pulumi up` reaches PostgreSQL for the database layer: `cluster`, `port-forward` or `loadbalancer`." }),
+    dbAdminEndpoint: oneOf(["cluster", "port-forward", "loadbalancer", "none"], { default: "cluster", description: "How `pulumi up` reaches PostgreSQL for the database layer: `cluster`, `port-forward`, `loadbalancer`, or `none` (this stack deploys the services but manages nothing inside PostgreSQL)." }),
     dbAdminPort: integer({ default: 5432, min: 1, max: 65535, description: "Local port of `kubectl port-forward` (port-forward mode).", rules: [port] }),
     dbAdminLoadBalancerIp: text({ description: "MetalLB IP of the opt-in admin LoadBalancer (loadbalancer mode).", rules: [optional(loadBalancerIp)] }),
     dbAdminSourceRanges: list("dbAdminSourceRanges", { description: "CIDRs allowed to reach the admin LoadBalancer (required in loadbalancer mode, never 0.0.0.0/0).", rules: [sourceRange], unique: "each range once" }),

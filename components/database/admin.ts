@@ -3,6 +3,7 @@
 //   port-forward  localhost:<dbAdminPort>, the operator's `kubectl port-forward svc/postgres`
 //   loadbalancer  an opt-in MetalLB IP limited to dbAdminSourceRanges: the one place the
 //                 database is reachable from outside the cluster, and only when asked for.
+//   none          no database layer in this stack (SupabasePlatform creates no DatabaseLayer).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../../config";
@@ -46,5 +47,7 @@ export function adminEndpoint(name: string, config: PlatformConfig, namespace: p
             }, { parent });
             return { host: admin.ip, port: SERVICES.postgres.port, service };
         }
+        case "none":
+            throw new Error("dbAdminEndpoint is none: this stack manages nothing inside PostgreSQL, so it has no admin endpoint");
     }
 }
