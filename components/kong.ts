@@ -11,8 +11,18 @@ import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, toKo
 import { SecretBundle } from "./secrets";
 import { checksumOf, plainEnv, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "./workload";
 
-/** The `kong` user of the official 2.x images (security-and-reliability.md §1.3). */
+/**
+ * A fixed non-root UID. kong:2.8.1 creates its `kong` user with `adduser -S`, which fixes no
+ * number (components/contracts/kong.ts); Kong writes only into its prefix volume, so any UID works.
+ */
 export const KONG_UID = 1000;
+/**
+ * Kong's prefix (nginx.conf, logs, pids, default certificates, nginx temp dirs), on a volume.
+ * Not the image default /usr/local/kong: the image ships OpenSSL and libyaml in /usr/local/kong/lib
+ * and a volume there would hide them (Kong/docker-kong@2.8.1 alpine/Dockerfile:37). The entrypoint
+ * honours KONG_PREFIX (docker-entrypoint.sh:42).
+ */
+export const KONG_PREFIX = "/var/lib/kong";
 export const KONG_CONFIG_SECRET = "kong-config";
 export const KONG_CONFIG_FILE = "kong.yml";
 export const KONG_CONFIG_DIR = "/etc/kong/declarative";
@@ -95,6 +105,7 @@ export class Kong extends pulumi.ComponentResource {
         }, { parent: this });
 
         const env: Record<string, pulumi.Input<string>> = {
+            KONG_PREFIX,
             KONG_DATABASE: "off",
             KONG_DECLARATIVE_CONFIG: `${KONG_CONFIG_DIR}/${KONG_CONFIG_FILE}`,
             KONG_PLUGINS: plugins,
@@ -139,7 +150,7 @@ export class Kong extends pulumi.ComponentResource {
                 securityContext: restrictedContainerSecurity(KONG_UID),
                 volumeMounts: [
                     // The entrypoint runs `kong prepare` into the prefix (nginx.conf, temp dirs, default cert).
-                    { name: "kong-prefix", mountPath: "/usr/local/kong" },
+                    { name: "kong-prefix", mountPath: KONG_PREFIX },
                     { name: "tmp", mountPath: "/tmp" },
                     { name: "declarative-config", mountPath: KONG_CONFIG_DIR, readOnly: true },
                 ],

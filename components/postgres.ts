@@ -101,7 +101,6 @@ export class Postgres extends pulumi.ComponentResource {
                     bundle.envAs("postgres", "POSTGRES_PASSWORD", "PGPASSWORD"),
                     { name: "POSTGRES_HOST", value: "/var/run/postgresql" },
                     { name: "POSTGRES_DB", value: "postgres" },
-                    { name: "PGDATABASE", value: "postgres" },
                     { name: "PGPORT", value: String(SERVICES.postgres.port) },
                     { name: "POSTGRES_PORT", value: String(SERVICES.postgres.port) },
                     { name: "JWT_EXP", value: String(config.keys.jwtExpirySeconds) },

@@ -71,7 +71,6 @@ export class Rest extends pulumi.ComponentResource {
                     { name: "PGRST_ADMIN_SERVER_PORT", value: String(POSTGREST_ADMIN_PORT) },
                     { name: "PGRST_DB_SCHEMAS", value: this.schemas.join(",") },
                     { name: "PGRST_DB_ANON_ROLE", value: "anon" },
-                    { name: "PGRST_DB_USE_LEGACY_GUCS", value: "false" },
                     { name: "PGRST_DB_POOL", value: String(POSTGREST_DB_POOL) },
                     { name: "PGRST_APP_SETTINGS_JWT_EXP", value: String(config.keys.jwtExpirySeconds) },
                 ],

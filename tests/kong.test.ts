@@ -121,7 +121,10 @@ describe.each(stackNames())("Kong on stack %s", (stack) => {
         });
         const volumes = Object.fromEntries(kongDeployment(run).spec.template.spec.volumes.map((v: any) => [v.name, v]));
         const writable = container.volumeMounts.filter((m: any) => volumes[m.name].emptyDir).map((m: any) => m.mountPath);
-        expect(writable.sort()).toEqual(["/tmp", "/usr/local/kong"]);
+        expect(writable.sort()).toEqual(["/tmp", "/var/lib/kong"]);
+        // The prefix moves with KONG_PREFIX: /usr/local/kong holds the image's OpenSSL and libyaml.
+        expect(envOf(container).KONG_PREFIX).toBe("/var/lib/kong");
+        expect(container.volumeMounts.map((m: any) => m.mountPath)).not.toContain("/usr/local/kong");
         expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
         expect(container.resources.limits.memory).toBeDefined();
     });

@@ -21,6 +21,8 @@ export interface EnvVarFact {
     default?: string;
     source: SourceRef;
     note?: string;
+    /** Other names the source accepts for the same setting (e.g. envconfig's unprefixed alt); any one satisfies `required`. */
+    aliases?: string[];
 }
 
 /** A family of variables read by prefix (e.g. every KONG_* becomes a kong.conf property). */
@@ -36,6 +38,8 @@ export interface PortFact {
     purpose: string;
     /** The variable that moves it, if any (the contract test then reads the port from env). */
     env?: string;
+    /** Not served at all unless `env` is set (e.g. Kong's status listener defaults to off). */
+    offUnlessEnvSet?: boolean;
     source: SourceRef;
 }
 
@@ -51,6 +55,13 @@ export interface PathFact {
     path: string;
     source: SourceRef;
     note?: string;
+    /** The variable that moves it (e.g. KONG_PREFIX); the contract test then reads the path from env. */
+    env?: string;
+    /**
+     * Shipped directories only: the image is built to take extra files mounted inside it (e.g.
+     * /docker-entrypoint-initdb.d). Otherwise a mount inside a shipped directory counts as a shadow.
+     */
+    mountsInsideAllowed?: boolean;
 }
 
 export interface UserFact {
@@ -58,6 +69,8 @@ export interface UserFact {
     uid: number | null;
     gid?: number | null;
     name?: string;
+    /** The source names the user but fixes no numeric UID (e.g. `adduser -S`); uid is then null and means nothing. */
+    uidUnstated?: boolean;
     source: SourceRef;
 }
 

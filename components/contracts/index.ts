@@ -1,0 +1,27 @@
+// Every image contract, keyed by image reference without registry host ("kong:2.8.1").
+// The storage, imgproxy, meta and studio contracts are written in parallel (./storage,
+// ./imgproxy, ./meta, ./studio) and join this map when they land.
+import { GOTRUE_CONTRACT } from "./gotrue";
+import { KONG_CONTRACT } from "./kong";
+import { POSTGRES_CONTRACT } from "./postgres";
+import { REST_CONTRACT } from "./rest";
+import { ImageContract } from "./types";
+
+export const CONTRACTS: Record<string, ImageContract> = Object.fromEntries(
+    [KONG_CONTRACT, POSTGRES_CONTRACT, GOTRUE_CONTRACT, REST_CONTRACT].map((c) => [`${c.image}:${c.tag}`, c]),
+);
+
+/**
+ * "docker.io/library/kong:2.8.1" → "kong:2.8.1": drops a registry host (a first segment with a
+ * dot, a port or "localhost"), Docker Hub's implicit "library/" and a digest.
+ */
+export function imageKey(imageRef: string): string {
+    let ref = imageRef.split("@")[0];
+    const [first, ...rest] = ref.split("/");
+    if (rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost")) ref = rest.join("/");
+    return ref.startsWith("library/") ? ref.slice("library/".length) : ref;
+}
+
+export function contractFor(imageRef: string): ImageContract | undefined {
+    return CONTRACTS[imageKey(imageRef)];
+}
