@@ -10,8 +10,9 @@ import { plainEnv, restrictedContainerSecurity, Workload, workloadLabels } from 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /**
- * UID/GID 1000: the image is node:alpine with no USER line (it would run as root); 1000 is the
- * `node` user those base images ship. Assumption: the app writes only to /tmp and the data path.
+ * UID/GID 1000: the program's choice. The image (node:18-alpine) has no USER line and would run
+ * as root (contracts/storage.ts); 1000 is the `node` user of that base. At v0.43.11 the app
+ * writes only to the file-backend path; /tmp is mounted for its dependencies.
  */
 export const STORAGE_UID = 1000;
 /** UID 999: imgproxy's Dockerfile runs `useradd -r -u 999 -g imgproxy imgproxy` and `USER 999`. */
@@ -31,17 +32,11 @@ export const STORAGE_CLAIM_NAME = "storage-data";
 const IMGPROXY_PORT = SERVICES.imgproxy.port;
 export const IMGPROXY_LOCAL_URL = `http://localhost:${IMGPROXY_PORT}`;
 
-/**
- * storage-api's own admin listener defaults to 5001, imgproxy's port in this pod; moved out of
- * the way so the two can never collide.
- */
-const STORAGE_ADMIN_PORT = 5002;
-
 /** The non-secret environment of storage-api for the configured backend. */
 export function storageEnv(config: PlatformConfig): EnvVar[] {
     const { storageApi } = config;
+    // No POSTGREST_URL: v0.43.11 queries the database itself and reads no such variable.
     const env: Record<string, string> = {
-        POSTGREST_URL: serviceUrl("rest", config.namespace),
         FILE_SIZE_LIMIT: String(storageApi.fileSizeLimit),
         STORAGE_BACKEND: storageApi.backend,
         TENANT_ID: "stub",
@@ -49,7 +44,6 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
         ENABLE_IMAGE_TRANSFORMATION: "true",
         IMGPROXY_URL: IMGPROXY_LOCAL_URL,
         PORT: String(SERVICES.storage.port),
-        ADMIN_PORT: String(STORAGE_ADMIN_PORT),
     };
     if (storageApi.s3) {
         const s3 = storageApi.s3;
@@ -59,7 +53,7 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
             env.GLOBAL_S3_ENDPOINT = s3.endpoint;
             env.GLOBAL_S3_PROTOCOL = new URL(s3.endpoint).protocol.replace(":", "");
         }
-        // Always set: without an endpoint or this variable, v0.4x finds no S3 provider and exits.
+        // Only "true" counts (src/config.ts:119); set either way so the manifest says which.
         env.GLOBAL_S3_FORCE_PATH_STYLE = String(s3.forcePathStyle);
     } else {
         env.FILE_STORAGE_BACKEND_PATH = FILE_BACKEND_PATH;
