@@ -28,9 +28,13 @@ export const FILE_BACKEND_PATH = "/var/lib/storage";
 /** Name of the file-backend claim (one volume, so one Deployment replica). */
 export const STORAGE_CLAIM_NAME = "storage-data";
 
-/** Storage reaches imgproxy over the pod's loopback; imgproxy binds nowhere else. */
+/**
+ * Storage reaches imgproxy over the pod's loopback; imgproxy binds nowhere else. The URL names
+ * the bound address itself: on node 18 "localhost" may resolve to ::1 first, where nothing listens.
+ */
 const IMGPROXY_PORT = SERVICES.imgproxy.port;
-export const IMGPROXY_LOCAL_URL = `http://localhost:${IMGPROXY_PORT}`;
+const IMGPROXY_LOOPBACK = "127.0.0.1";
+export const IMGPROXY_LOCAL_URL = `http://${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}`;
 
 /** The non-secret environment of storage-api for the configured backend. */
 export function storageEnv(config: PlatformConfig): EnvVar[] {
@@ -138,7 +142,7 @@ export class Storage extends pulumi.ComponentResource {
                     image: config.images.imgproxy,
                     env: [
                         // Loopback only: imgproxy is unauthenticated and can read the whole volume.
-                        { name: "IMGPROXY_BIND", value: `127.0.0.1:${IMGPROXY_PORT}` },
+                        { name: "IMGPROXY_BIND", value: `${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}` },
                         { name: "IMGPROXY_LOCAL_FILESYSTEM_ROOT", value: "/" },
                         { name: "IMGPROXY_USE_ETAG", value: "true" },
                         { name: "IMGPROXY_ENABLE_WEBP_DETECTION", value: "true" },

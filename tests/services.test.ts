@@ -250,7 +250,7 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         expect(Object.keys(env)).not.toContain("AWS_ACCESS_KEY_ID");
         // Storage calls imgproxy over loopback, on the port imgproxy binds.
         const imgproxyUrl = new URL(env.IMGPROXY_URL.value);
-        expect(imgproxyUrl.hostname).toBe("localhost");
+        expect(imgproxyUrl.hostname).toBe("127.0.0.1");
         expect(literal(imgproxy, "IMGPROXY_BIND")).toBe(`127.0.0.1:${imgproxyUrl.port}`);
         expect(literal(imgproxy, "IMGPROXY_LOCAL_FILESYSTEM_ROOT")).toBe("/");
         expect(literal(imgproxy, "IMGPROXY_USE_ETAG")).toBe("true");
