@@ -7,10 +7,13 @@ import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
 import { restrictedContainerSecurity, Workload } from "./workload";
 
 /**
- * UID 1000: the v0.6x image is node:18-slim with no USER line (root); 1000 is that base
- * image's `node` user. Assumption: nothing but npm's cache and logs is written, sent to /tmp.
+ * UID 1000: the program's choice. The v0.68.0 image (node:16-bullseye-slim) has no USER line and
+ * would run as root (contracts/meta.ts); 1000 is that base's `node` user.
  */
 export const META_UID = 1000;
+
+/** The server itself, from the image's WORKDIR (/usr/src/app). */
+export const META_ARGS = ["node", "dist/server/server.js"];
 
 /** postgres-meta's pg pool is fixed at `max: 1` (DEFAULT_POOL_CONFIG in src/server/constants.ts). */
 export const META_DB_CONNECTIONS = 1;
@@ -40,6 +43,10 @@ export class Meta extends pulumi.ComponentResource {
             containers: [{
                 name: "meta",
                 image: config.images.meta,
+                // The image's CMD is `npm run start`, whose script is exactly this (package.json:26 at
+                // v0.68.0). Running node directly keeps npm, which writes its cache and logs under
+                // HOME, out of a read-only root.
+                args: META_ARGS,
                 ports: [{ name: "http", containerPort: port }],
                 env: [
                     ...bundle.env("meta"),
@@ -48,16 +55,12 @@ export class Meta extends pulumi.ComponentResource {
                     { name: "PG_META_DB_PORT", value: String(SERVICES.postgres.port) },
                     { name: "PG_META_DB_NAME", value: "postgres" },
                     { name: "PG_META_DB_USER", value: "supabase_admin" },
-                    // The image starts through `npm run start`; npm writes its cache and logs
-                    // under HOME, which is read-only here.
-                    { name: "HOME", value: "/tmp" },
-                    { name: "NPM_CONFIG_CACHE", value: "/tmp/.npm" },
-                    { name: "NPM_CONFIG_UPDATE_NOTIFIER", value: "false" },
                 ],
                 readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                 securityContext: restrictedContainerSecurity(META_UID),
+                // Nothing in v0.68.0 writes files; /tmp is a small guard for its dependencies.
                 volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             }],
             volumes: [scratchVolume()],

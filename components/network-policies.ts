@@ -62,8 +62,6 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
         // Studio's server side: STUDIO_PG_META_URL and SUPABASE_URL (the gateway).
         { from: "studio", to: "meta", port: port("meta") },
         { from: "studio", to: "kong", port: port("kong") },
-        // storage-api's POSTGREST_URL.
-        { from: "storage", to: "rest", port: port("rest") },
         // Database clients: the services (and their wait-for-db init containers) and the dumps.
         ...["gotrue", "rest", "storage", "meta", BACKUP_APP].map((from) => ({ from, ...db })),
     ];

@@ -10,8 +10,9 @@ import { plainEnv, restrictedContainerSecurity, Workload, workloadLabels } from 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /**
- * UID/GID 1000: the image is node:alpine with no USER line (it would run as root); 1000 is the
- * `node` user those base images ship. Assumption: the app writes only to /tmp and the data path.
+ * UID/GID 1000: the program's choice. The image (node:18-alpine) has no USER line and would run
+ * as root (contracts/storage.ts); 1000 is the `node` user of that base. At v0.43.11 the app
+ * writes only to the file-backend path; /tmp is mounted for its dependencies.
  */
 export const STORAGE_UID = 1000;
 /** UID 999: imgproxy's Dockerfile runs `useradd -r -u 999 -g imgproxy imgproxy` and `USER 999`. */
@@ -27,15 +28,13 @@ export const FILE_BACKEND_PATH = "/var/lib/storage";
 /** Name of the file-backend claim (one volume, so one Deployment replica). */
 export const STORAGE_CLAIM_NAME = "storage-data";
 
-/** Storage reaches imgproxy over the pod's loopback; imgproxy binds nowhere else. */
-const IMGPROXY_PORT = SERVICES.imgproxy.port;
-export const IMGPROXY_LOCAL_URL = `http://localhost:${IMGPROXY_PORT}`;
-
 /**
- * storage-api's own admin listener defaults to 5001, imgproxy's port in this pod; moved out of
- * the way so the two can never collide.
+ * Storage reaches imgproxy over the pod's loopback; imgproxy binds nowhere else. The URL names
+ * the bound address itself: on node 18 "localhost" may resolve to ::1 first, where nothing listens.
  */
-const STORAGE_ADMIN_PORT = 5002;
+const IMGPROXY_PORT = SERVICES.imgproxy.port;
+const IMGPROXY_LOOPBACK = "127.0.0.1";
+export const IMGPROXY_LOCAL_URL = `http://${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}`;
 
 /**
  * The first storage-api release whose POST /object/move checks the destination under the user's
@@ -61,8 +60,8 @@ export function storageMoveUnsafe(image: string): boolean {
 /** The non-secret environment of storage-api for the configured backend. */
 export function storageEnv(config: PlatformConfig): EnvVar[] {
     const { storageApi } = config;
+    // No POSTGREST_URL: v0.43.11 queries the database itself and reads no such variable.
     const env: Record<string, string> = {
-        POSTGREST_URL: serviceUrl("rest", config.namespace),
         FILE_SIZE_LIMIT: String(storageApi.fileSizeLimit),
         STORAGE_BACKEND: storageApi.backend,
         TENANT_ID: "stub",
@@ -70,7 +69,6 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
         ENABLE_IMAGE_TRANSFORMATION: "true",
         IMGPROXY_URL: IMGPROXY_LOCAL_URL,
         PORT: String(SERVICES.storage.port),
-        ADMIN_PORT: String(STORAGE_ADMIN_PORT),
     };
     if (storageApi.s3) {
         const s3 = storageApi.s3;
@@ -80,7 +78,7 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
             env.GLOBAL_S3_ENDPOINT = s3.endpoint;
             env.GLOBAL_S3_PROTOCOL = new URL(s3.endpoint).protocol.replace(":", "");
         }
-        // Always set: without an endpoint or this variable, v0.4x finds no S3 provider and exits.
+        // Only "true" counts (src/config.ts:119); set either way so the manifest says which.
         env.GLOBAL_S3_FORCE_PATH_STYLE = String(s3.forcePathStyle);
     } else {
         env.FILE_STORAGE_BACKEND_PATH = FILE_BACKEND_PATH;
@@ -165,7 +163,7 @@ export class Storage extends pulumi.ComponentResource {
                     image: config.images.imgproxy,
                     env: [
                         // Loopback only: imgproxy is unauthenticated and can read the whole volume.
-                        { name: "IMGPROXY_BIND", value: `127.0.0.1:${IMGPROXY_PORT}` },
+                        { name: "IMGPROXY_BIND", value: `${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}` },
                         { name: "IMGPROXY_LOCAL_FILESYSTEM_ROOT", value: "/" },
                         { name: "IMGPROXY_USE_ETAG", value: "true" },
                         { name: "IMGPROXY_ENABLE_WEBP_DETECTION", value: "true" },

@@ -8,9 +8,9 @@ import { SecretBundle } from "./secrets";
 import { plainEnv, restrictedContainerSecurity, Workload } from "./workload";
 
 /**
- * UID 1000: the image's Dockerfile (apps/studio/Dockerfile, production stage on node:*-slim) has
- * no USER line, so it would run as root; 1000 is the base image's `node` user. Assumption, not
- * verified against 20240729-ce42139: the server only reads /app and writes the Next.js cache.
+ * UID 1000: the program's choice. apps/studio/Dockerfile at ce42139 could not be read (see
+ * contracts/studio.ts), so neither the image's user nor its written paths are known; 1000 is the
+ * `node` user of the node:*-slim bases later Studio Dockerfiles use.
  */
 export const STUDIO_UID = 1000;
 /** Next.js standalone output of the monorepo build lives under apps/studio. */
@@ -43,9 +43,9 @@ export class Studio extends pulumi.ComponentResource {
 
         const env: Record<string, string> = {
             // Kubernetes sets HOSTNAME to the pod name, which Next.js would bind to (the pod IP
-            // only), breaking `kubectl port-forward`.
+            // only), breaking `kubectl port-forward`; the pinning supabase/cli commit sets the same.
+            // No PORT: that commit sets none and the image listens on 3000, SERVICES.studio.port.
             HOSTNAME: "0.0.0.0",
-            PORT: String(port),
             STUDIO_PG_META_URL: args.metaUrl,
             SUPABASE_URL: args.gateway.internalUrl,
             // Studio runs in the browser too; the browser cannot resolve cluster DNS names.
@@ -71,7 +71,8 @@ export class Studio extends pulumi.ComponentResource {
                     ...bundle.env("studio"),
                     ...plainEnv(env),
                 ],
-                // /api/profile is the 2024 images' health route (2025+ moved it to /api/platform/profile).
+                // /api/profile: the health check the supabase/cli commit that pinned this image runs
+                // (internal/start/start.go:960 at 06133db0); 2025+ images moved it to /api/platform/profile.
                 readinessProbe: { httpGet: { path: "/api/profile", port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "1Gi" } },

@@ -99,6 +99,9 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         expect(meta.PG_META_DB_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "meta-secrets", key: "PG_META_DB_PASSWORD" });
         expect(meta.CRYPTO_KEY.valueFrom.secretKeyRef).toEqual({ name: "meta-secrets", key: "CRYPTO_KEY" });
         expect(secretData(run, "meta-secrets").PG_META_DB_PASSWORD).toBe(secretData(run, "postgres-secrets").POSTGRES_PASSWORD);
+        // The start script run directly, so npm (and its HOME writes) never starts.
+        expect(container(run, "meta", "meta").args).toEqual(["node", "dist/server/server.js"]);
+        for (const npmVar of ["HOME", "NPM_CONFIG_CACHE", "NPM_CONFIG_UPDATE_NOTIFIER"]) expect(Object.keys(meta)).not.toContain(npmVar);
     });
 
     it("exposes through PostgREST exactly the default schemas and the stack's apps", () => {
@@ -237,14 +240,17 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         expect(env.FILE_STORAGE_BACKEND_PATH.value).toBe(mountOf(storage).mountPath);
         expect(env.FILE_SIZE_LIMIT.value).toBe(cfg("storageFileSizeLimit"));
         expect(env.ENABLE_IMAGE_TRANSFORMATION.value).toBe("true");
-        expect(env.POSTGREST_URL.value).toBe(`http://rest.${cfg("namespace")}.svc:${findManifest(run, "Service", "rest").spec.ports[0].port}`);
+        // v0.43.11 reads neither (contracts/storage.ts): the first is dead, the second only
+        // matters to the multi-tenant admin listener.
+        expect(Object.keys(env)).not.toContain("POSTGREST_URL");
+        expect(Object.keys(env)).not.toContain("ADMIN_PORT");
         for (const key of ["ANON_KEY", "SERVICE_KEY", "PGRST_JWT_SECRET", "DATABASE_URL"]) {
             expect(env[key].valueFrom.secretKeyRef).toEqual({ name: "storage-secrets", key });
         }
         expect(Object.keys(env)).not.toContain("AWS_ACCESS_KEY_ID");
         // Storage calls imgproxy over loopback, on the port imgproxy binds.
         const imgproxyUrl = new URL(env.IMGPROXY_URL.value);
-        expect(imgproxyUrl.hostname).toBe("localhost");
+        expect(imgproxyUrl.hostname).toBe("127.0.0.1");
         expect(literal(imgproxy, "IMGPROXY_BIND")).toBe(`127.0.0.1:${imgproxyUrl.port}`);
         expect(literal(imgproxy, "IMGPROXY_LOCAL_FILESYSTEM_ROOT")).toBe("/");
         expect(literal(imgproxy, "IMGPROXY_USE_ETAG")).toBe("true");

@@ -64,6 +64,10 @@ describe.each(stackNames())("Studio on stack %s", (stack) => {
         expect(c.ports.find((p: any) => p.name === "http").containerPort).toBe(3000);
         expect(c.livenessProbe.tcpSocket.port).toBe("http");
         expect(c.livenessProbe).not.toEqual(c.readinessProbe);
+        // As the supabase/cli commit that pinned the image ran it: HOSTNAME set, no PORT (3000 is the default).
+        const env = envOf(run);
+        expect(env.HOSTNAME).toBe("0.0.0.0");
+        expect(Object.keys(env)).not.toContain("PORT");
         expect(c.resources.requests.memory).toBeDefined();
         expect(c.resources.limits.memory).toBeDefined();
     });
