@@ -1,14 +1,16 @@
 // Every image contract, keyed by image reference without registry host ("kong:2.8.1").
-// The storage, imgproxy, meta and studio contracts are written in parallel (./storage,
-// ./imgproxy, ./meta, ./studio) and join this map when they land.
 import { GOTRUE_CONTRACT } from "./gotrue";
+import { imgproxyContract } from "./imgproxy";
 import { KONG_CONTRACT } from "./kong";
+import { metaContract } from "./meta";
 import { POSTGRES_CONTRACT } from "./postgres";
 import { REST_CONTRACT } from "./rest";
+import { storageContract } from "./storage";
+import { studioContract } from "./studio";
 import { ImageContract } from "./types";
 
 export const CONTRACTS: Record<string, ImageContract> = Object.fromEntries(
-    [KONG_CONTRACT, POSTGRES_CONTRACT, GOTRUE_CONTRACT, REST_CONTRACT].map((c) => [`${c.image}:${c.tag}`, c]),
+    [KONG_CONTRACT, POSTGRES_CONTRACT, GOTRUE_CONTRACT, REST_CONTRACT, storageContract, imgproxyContract, metaContract, studioContract].map((c) => [`${c.image}:${c.tag}`, c]),
 );
 
 /**
