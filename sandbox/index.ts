@@ -8,6 +8,7 @@ import { REPO_ROOT, requireTools, toolsBin } from "../tools/paths";
 import { CONTROL_PLANE, startControlPlane, startControllers, waitForApiserver } from "./control-plane";
 import { applyFixtures, NODE_NAME } from "./fixtures";
 import { sandboxLayout, SandboxLayout } from "./layout";
+import { writeHostBin } from "./host-bin";
 import { ensurePki, writeKubeconfigs } from "./pki";
 import { postgresDir, startPostgres } from "./postgres";
 import { serverUser } from "./postgres-binaries";
@@ -20,6 +21,18 @@ export interface SandboxInfo {
     kubeconfig: string;
     /** A kubeconfig whose user has no RBAC rights (for permission tests). */
     restrictedKubeconfig: string;
+}
+
+/** What a shell needs to run the real CLI against the sandbox with a local file backend. */
+export function sandboxEnv(layout: SandboxLayout, hostBin: string): Record<string, string> {
+    return {
+        KUBECONFIG: layout.kubeconfig,
+        PATH: `${hostBin}:${toolsBin()}:${process.env.PATH}`,
+        PULUMI_BACKEND_URL: `file://${path.join(layout.stateDir, "pulumi-state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "sandbox",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
 }
 
 export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInfo> {
@@ -41,6 +54,7 @@ export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInf
         });
     }
     await startPostgres(layout);
+    fs.mkdirSync(path.join(layout.stateDir, "pulumi-state"), { recursive: true });
     await waitForNodeReady(kc, layout);
     return { layout, kubeconfig: kubeconfigs.admin, restrictedKubeconfig: kubeconfigs.restricted };
 }
@@ -90,7 +104,7 @@ async function main(argv: string[]) {
             console.log(`kube-apiserver:  https://127.0.0.1:${layout.apiserverPort}`);
             console.log(`PostgreSQL 15:   127.0.0.1:${layout.postgresPort} (user postgres, trust on loopback)`);
             console.log(`kubeconfig:      ${info.kubeconfig}`);
-            console.log(`try:             KUBECONFIG=${info.kubeconfig} pulumi preview   (see README, "The sandbox")`);
+            console.log(`try:             eval "$(npm run -s sandbox -- env)" && pulumi stack init sandbox && pulumi preview   (README, "The sandbox")`);
             return;
         }
         case "stop": {
@@ -99,13 +113,19 @@ async function main(argv: string[]) {
             console.log(`sandbox stopped (${stopped.length ? stopped.join(", ") : "nothing was running"})${keep ? `; state kept in ${layout.stateDir}` : "; state removed"}`);
             return;
         }
+        case "env": {
+            // For trying the program by hand: eval "$(npm run -s sandbox -- env)"
+            const hostBin = writeHostBin(path.join(layout.stateDir, "host-bin"));
+            for (const [key, value] of Object.entries(sandboxEnv(layout, hostBin))) console.log(`export ${key}='${value}'`);
+            return;
+        }
         case "status":
             console.log(`sandbox state: ${layout.stateDir}`);
             printStatus(layout);
             if (!sandboxStatus(layout).some((p) => p.pid)) process.exitCode = 3;
             return;
         default:
-            console.error(`usage: npm run sandbox -- start | stop [--keep] | status   (got ${command === undefined ? "nothing" : `'${command}'`})`);
+            console.error(`usage: npm run sandbox -- start | stop [--keep] | status | env   (got ${command === undefined ? "nothing" : `'${command}'`})`);
             process.exitCode = 2;
     }
 }

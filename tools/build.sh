@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run tools [-- --check | --list]
+# npm run tools [-- --check | --list | --only NAME]
 # Builds the real toolchain the engine tier runs (the Pulumi CLI, the Kubernetes provider plugin,
 # etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
 # Go module proxy with the ordinary `go` client, into a cache outside the checkout. Idempotent and
@@ -13,12 +13,14 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.sh"
 
 mode="build"
+only=""
 case "${1:-}" in
     "") ;;
     --check) mode="check" ;;
     --list) mode="list" ;;
+    --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
     -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table)" >&2; exit 2 ;;
+    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -138,6 +140,7 @@ start_all=$SECONDS
 failed=()
 for entry in "${COMPONENTS[@]}"; do
     name="${entry%%:*}"; bins="${entry#*:}"
+    [[ -z "$only" || "$only" == "$name" ]] || continue
     if have_all "$bins"; then echo "==> $name: present, skipped"; continue; fi
     echo "==> $name $(version_of "$name"): building (log $TOOLS_WORK/$name.log)"
     t0=$SECONDS

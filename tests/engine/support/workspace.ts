@@ -6,23 +6,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { writeHostBin } from "../../../sandbox/host-bin";
 import { REPO_ROOT, requireTools, toolsHome } from "../../../tools/paths";
 
 export interface EngineWorkspace {
     dir: string;
     env: Record<string, string>;
     cleanup(): void;
-}
-
-/** The bin dir with what the CLI finds on PATH besides the built tools: the language host and the dynamic-provider shim. */
-function hostBin(dir: string): string {
-    const bin = path.join(dir, "host-bin");
-    fs.mkdirSync(bin, { recursive: true });
-    const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
-    fs.writeFileSync(path.join(bin, "pulumi-language-nodejs"),
-        `#!/bin/sh\nexec "${tsx}" "${path.join(REPO_ROOT, "tools", "language-host.ts")}" "$@"\n`, { mode: 0o755 });
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
-    return bin;
 }
 
 export function engineWorkspace(kubeconfig: string): EngineWorkspace {
@@ -38,7 +28,7 @@ export function engineWorkspace(kubeconfig: string): EngineWorkspace {
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"));
     fs.mkdirSync(path.join(dir, "state"));
     const env: Record<string, string> = {
-        PATH: `${hostBin(dir)}:${bin}:${process.env.PATH}`,
+        PATH: `${writeHostBin(path.join(dir, "host-bin"))}:${bin}:${process.env.PATH}`,
         KUBECONFIG: kubeconfig,
         PULUMI_HOME: path.join(dir, "pulumi-home"),
         PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
