@@ -7,8 +7,9 @@ import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
 import { restrictedContainerSecurity, Workload } from "./workload";
 
 /**
- * UID 1000: the program's choice. The v0.68.0 image (node:16-bullseye-slim) has no USER line and
- * would run as root (contracts/meta.ts); 1000 is that base's `node` user.
+ * UID 1000: the program's choice, as hardening. The v0.68.0 image (node:16-bullseye-slim) has no
+ * USER line and would run as root (contracts/meta.ts); that base is a floating tag, so no UID of
+ * its `node` user is pinned. v0.68.0 writes no files, so no volume is needed for this UID.
  */
 export const META_UID = 1000;
 

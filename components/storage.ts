@@ -10,9 +10,10 @@ import { plainEnv, restrictedContainerSecurity, Workload, workloadLabels } from 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /**
- * UID/GID 1000: the program's choice. The image (node:18-alpine) has no USER line and would run
- * as root (contracts/storage.ts); 1000 is the `node` user of that base. At v0.43.11 the app
- * writes only to the file-backend path; /tmp is mounted for its dependencies.
+ * UID/GID 1000: the program's choice, as hardening. The image (node:18-alpine) has no USER line and
+ * would run as root (contracts/storage.ts); node:18-alpine is a floating tag, so no UID of its
+ * `node` user is pinned. At v0.43.11 the app writes only to the file-backend path, a volume fsGroup
+ * hands to this UID (the contract test's user rule checks it); /tmp is mounted for its dependencies.
  */
 export const STORAGE_UID = 1000;
 /** UID 999: imgproxy's Dockerfile runs `useradd -r -u 999 -g imgproxy imgproxy` and `USER 999`. */

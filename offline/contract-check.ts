@@ -1,8 +1,32 @@
 // Holds one rendered container against the contract of the image it runs. Pure: manifests and
 // contracts in, findings out, so a test can inject a defect and watch it fail.
+//
+// Two outcomes besides a pass. A finding is a mismatch. An "unverified" entry is a check the
+// contract cannot decide because its source could not be read (an `unknowns` entry marked `env`
+// or `user`): it is reported for a reader to see, neither passed nor failed.
+//
+// The user rule. An image whose build sets no USER runs as root. Running it as a non-root UID is
+// a deliberate hardening, not a mismatch, but only if the process can still write what it writes:
+// the image's own directories are root's, so every written path must be on a volume that UID can
+// write (an emptyDir, or any volume under a pod fsGroup). A root image under a non-root UID with
+// a written path elsewhere is a user finding, read-only root or not.
 import { ImageContract, PathFact, PortFact, SourceRef } from "../components/contracts/types";
 
 export type CheckKind = "env-unread" | "env-required" | "probe" | "shadow" | "writable" | "user";
+
+/** A check the contract could not decide: which, about what, and the contract's reason. */
+export interface Unverified {
+    workload: string;
+    container: string;
+    check: CheckKind;
+    subject: string;
+    why: string;
+}
+
+export interface ContainerCheck {
+    findings: Finding[];
+    unverified: Unverified[];
+}
 
 export interface Finding {
     workload: string;
@@ -24,6 +48,10 @@ export function formatSource(s: SourceRef): string {
 export function formatFinding(f: Finding): string {
     const where = f.source ? ` [${formatSource(f.source)}]` : "";
     return `${f.workload}/${f.container}: ${f.check} ${f.subject}: ${f.message}${where}`;
+}
+
+export function formatUnverified(u: Unverified): string {
+    return `${u.workload}/${u.container}: ${u.check} ${u.subject}: ${u.why}`;
 }
 
 /** Literal env values by name; a secretKeyRef/fieldRef counts as set with an unknown value. */
@@ -60,9 +88,56 @@ export function servedPorts(contract: ImageContract, container: Container): Set<
     return served;
 }
 
-/** A path moved by env takes the env value (a secret-sourced value cannot be read: keep the default). */
-function effectivePath(fact: PathFact, env: Map<string, string | undefined>): string {
-    return (fact.env && env.get(fact.env)) || fact.path;
+/** A written path as this container's env resolves it; `unset` names the variables it lacks. */
+interface WrittenPath {
+    fact: PathFact;
+    path: string;
+    unset: string[];
+}
+
+/**
+ * "${A}/x" with A=/data → "/data/x". A variable that is unset, or set from a Secret (value not
+ * readable here), is named in `unset`: the place the process writes to is then not known.
+ */
+export function expandPath(template: string, env: Map<string, string | undefined>): { path: string; unset: string[] } {
+    const unset: string[] = [];
+    const path = template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+        const value = env.get(name);
+        if (value === undefined || value === "") unset.push(name);
+        return value || whole;
+    });
+    return { path, unset };
+}
+
+/** False only when the env (or the contract's default) turns off the feature that writes the path. */
+function featureOn(fact: PathFact, contract: ImageContract, env: Map<string, string | undefined>): boolean {
+    if (!fact.when) return true;
+    const { env: name, equals } = fact.when;
+    // A Secret-sourced switch cannot be read here: count the feature as on rather than skip it.
+    if (env.has(name) && env.get(name) === undefined) return true;
+    const value = env.has(name) ? env.get(name) : contract.env.reads.find((r) => r.name === name)?.default;
+    return value === equals;
+}
+
+/** Written paths of the features this env turns on, moved by env (KONG_PREFIX) and expanded. */
+function writtenPaths(contract: ImageContract, env: Map<string, string | undefined>): WrittenPath[] {
+    return contract.writablePaths
+        .filter((fact) => featureOn(fact, contract, env))
+        .map((fact) => ({ fact, ...expandPath((fact.env && env.get(fact.env)) || fact.path, env) }));
+}
+
+/** Volumes the kubelet mounts read-only whatever the mount says. */
+const ALWAYS_READ_ONLY = ["configMap", "secret", "downwardAPI", "projected"];
+
+/** Mounts the process may write through; `byNonRoot` also asks that a non-root UID may write the volume. */
+function writableMounts(container: Container, pod: PodSpec, byNonRoot: boolean): any[] {
+    const volumes = new Map((pod.volumes ?? []).map((v: any) => [v.name, v]));
+    return (container.volumeMounts ?? []).filter((m: any) => {
+        const volume: any = volumes.get(m.name);
+        if (m.readOnly || ALWAYS_READ_ONLY.some((k) => volume?.[k])) return false;
+        // An emptyDir is world-writable; other volumes are root's unless fsGroup hands them over.
+        return !byNonRoot || volume?.emptyDir !== undefined || pod.securityContext?.fsGroup !== undefined;
+    });
 }
 
 function resolvePort(container: Container, port: number | string): number | undefined {
@@ -71,18 +146,23 @@ function resolvePort(container: Container, port: number | string): number | unde
     return (container.ports ?? []).find((p: any) => p.name === port)?.containerPort;
 }
 
-export function checkContainer(workload: string, container: Container, pod: PodSpec, contract: ImageContract): Finding[] {
+export function checkContainer(workload: string, container: Container, pod: PodSpec, contract: ImageContract): ContainerCheck {
     const findings: Finding[] = [];
+    const unverified: Unverified[] = [];
     const add = (check: CheckKind, subject: string, message: string, source?: SourceRef) =>
         findings.push({ workload, container: container.name, check, subject, message, source });
+    const cannotTell = (check: CheckKind, subject: string, why: string) => unverified.push({ workload, container: container.name, check, subject, why });
     const env = envOf(container);
     const image = `${contract.image}:${contract.tag}`;
 
     // 1. Every variable set is one this version reads: by exact name, alias or declared prefix.
+    // One the contract records as unconfirmable is neither: it goes to the unverified list.
     const known = new Set(contract.env.reads.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
     for (const name of env.keys()) {
         if (known.has(name) || (contract.env.prefixes ?? []).some((p) => name.startsWith(p.prefix))) continue;
-        add("env-unread", name, `${image} does not read ${name} (typo or dead variable)`);
+        const unknown = contract.unknowns.find((u) => u.env === name);
+        if (unknown) cannotTell("env-unread", name, `whether ${image} reads it: ${unknown.why}`);
+        else add("env-unread", name, `${image} does not read ${name} (typo or dead variable)`);
     }
     // 2. Every required variable is set, under its name or an alias.
     for (const read of contract.env.reads.filter((r) => r.required)) {
@@ -115,24 +195,43 @@ export function checkContainer(workload: string, container: Container, pod: PodS
             add("shadow", mount.mountPath, `volume ${mount.name} ${how} ${shipped.path}, which ${image} ships${shipped.note ? ` (${shipped.note})` : ""}`, shipped.source);
         }
     }
-    // 5. Under a read-only root, every path the process writes is on a writable mount.
+    // 5. Every written path is known (its variables set) and, under a read-only root, on a writable mount.
+    const written = writtenPaths(contract, env);
+    for (const w of written.filter((w) => w.unset.length > 0)) {
+        add("writable", w.fact.path, `${image} writes ${w.fact.path} but ${w.unset.join(", ")} has no readable value here, so where it writes is unknown`, w.fact.source);
+    }
+    const resolved = written.filter((w) => w.unset.length === 0);
     if (container.securityContext?.readOnlyRootFilesystem === true) {
-        const writable = (container.volumeMounts ?? []).filter((m: any) => !m.readOnly);
-        for (const fact of contract.writablePaths) {
-            const path = effectivePath(fact, env);
+        const writable = writableMounts(container, pod, false);
+        for (const { fact, path } of resolved) {
             if (writable.some((m: any) => coversPath(m.mountPath, path))) continue;
             add("writable", path, `${image} writes ${path}${fact.env ? ` (${fact.env})` : ""} but no writable volume covers it under readOnlyRootFilesystem`, fact.source);
         }
     }
-    // 6. The user the container runs as is the image's own.
+    // 6. The user: the image's own, or (see the user rule at the top) a non-root UID over a root
+    // image that can write everything the image writes. Unread users are only reported.
     const runAsUser = container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+    const runAsNonRoot = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+    const subject = `runAsUser ${runAsUser ?? "(image default)"}`;
     const { user } = contract;
-    if (user.uidUnstated) {
-        add("user", `runAsUser ${runAsUser ?? "(image default)"}`, `${image}'s source names user ${user.name} but fixes no UID, so the match cannot be verified`, user.source);
+    const rootImage = !user.unread && !user.uidUnstated && (user.uid ?? 0) === 0;
+    if (user.unread) {
+        // Nothing to hold it against; the reasons below say why.
+    } else if (user.uidUnstated) {
+        add("user", subject, `${image}'s source names user ${user.name} but fixes no UID, so the match cannot be verified`, user.source);
+    } else if (rootImage && runAsUser === undefined && runAsNonRoot === true) {
+        add("user", subject, `${image} runs as root and no runAsUser is set, so runAsNonRoot stops it from starting`, user.source);
+    } else if (rootImage && runAsUser !== undefined && runAsUser !== 0) {
+        const writable = writableMounts(container, pod, true);
+        for (const { path } of resolved.filter((w) => !writable.some((m: any) => coversPath(m.mountPath, w.path)))) {
+            add("user", subject, `${image} runs as root (no USER) and writes ${path}; UID ${runAsUser} cannot write it without a volume it may write (an emptyDir, or fsGroup)`, user.source);
+        }
     } else if (runAsUser !== undefined && runAsUser !== (user.uid ?? 0)) {
-        add("user", `runAsUser ${runAsUser}`, `${image} runs as ${user.name ?? "UID"} ${user.uid ?? "0 (root)"}`, user.source);
+        add("user", subject, `${image} runs as ${user.name ?? "UID"} ${user.uid ?? "0 (root)"}`, user.source);
     }
-    return findings;
+    for (const u of contract.unknowns.filter((u) => u.user)) cannotTell("user", subject, `${u.fact}: ${u.why}`);
+    if (user.unread && !contract.unknowns.some((u) => u.user)) cannotTell("user", subject, `${image}'s user was not read at the source`);
+    return { findings, unverified };
 }
 
 export interface WorkloadContainer {
@@ -143,6 +242,8 @@ export interface WorkloadContainer {
 
 export interface ContractReport {
     findings: Finding[];
+    /** Checks the contracts could not decide (see Unverified): printed, neither passed nor failed. */
+    unverified: Unverified[];
     /** "<workload>/<container> (<image>)" for containers whose image has no contract. */
     uncovered: string[];
     /** Containers whose `command` replaces the image's entrypoint: only shadowing is checked. */
@@ -155,7 +256,7 @@ export interface ContractReport {
  * image's files, which the tools it runs need.
  */
 export function checkContainers(containers: WorkloadContainer[], lookup: (image: string) => ImageContract | undefined): ContractReport {
-    const report: ContractReport = { findings: [], uncovered: [], entrypointReplaced: [] };
+    const report: ContractReport = { findings: [], unverified: [], uncovered: [], entrypointReplaced: [] };
     for (const { workload, container, pod } of containers) {
         const label = `${workload}/${container.name} (${container.image})`;
         const contract = lookup(container.image);
@@ -163,12 +264,13 @@ export function checkContainers(containers: WorkloadContainer[], lookup: (image:
             report.uncovered.push(label);
             continue;
         }
-        const all = checkContainer(workload, container, pod, contract);
+        const { findings, unverified } = checkContainer(workload, container, pod, contract);
         if (container.command) {
             report.entrypointReplaced.push(label);
-            report.findings.push(...all.filter((f) => f.check === "shadow"));
+            report.findings.push(...findings.filter((f) => f.check === "shadow"));
         } else {
-            report.findings.push(...all);
+            report.findings.push(...findings);
+            report.unverified.push(...unverified);
         }
     }
     return report;

@@ -51,6 +51,6 @@ export const metaContract: ImageContract = {
     },
     unknowns: [
         { fact: "UID of a non-root user", why: "The Dockerfile has no USER line (runs as root); node:16-bullseye-slim is a floating tag, so its `node` user is not pinned at this tag." },
-        { fact: "Whether /usr/src/app is readable by a non-root UID", why: "Files are COPYed without --chown (Dockerfile:12-14); their modes come from the build stage, not stated at the tag." },
+        { fact: "Whether /usr/src/app is readable by a non-root UID", user: true, why: "Files are COPYed without --chown (Dockerfile:12-14); their modes come from the build stage, not stated at the tag." },
     ],
 };

@@ -114,6 +114,8 @@ export const storageContract: ImageContract = {
     writablePaths: [
         {
             path: "${FILE_STORAGE_BACKEND_PATH}",
+            // The file backend is built only for STORAGE_BACKEND=file; s3 writes no local files.
+            when: { env: "STORAGE_BACKEND", equals: "file" },
             source: at("src/storage/backend/file.ts", 47),
             note: "The value of FILE_STORAGE_BACKEND_PATH, file backend only: objects, and TUS uploads under <path>/<GLOBAL_S3_BUCKET> (src/http/routes/tus/index.ts:55). Metadata is stored as user.* xattrs (file.ts:28-31), so the filesystem must support them.",
         },
@@ -126,7 +128,7 @@ export const storageContract: ImageContract = {
     },
     unknowns: [
         { fact: "UID of a non-root user", why: "The Dockerfile has no USER line (runs as root); the node:18-alpine base is a floating tag, so its `node` user is not pinned at this tag. Any non-root UID is the program's choice." },
-        { fact: "Whether /app is readable by a non-root UID", why: "Files are COPYed without --chown (Dockerfile:18-21); their modes come from the build context, not stated at the tag." },
+        { fact: "Whether /app is readable by a non-root UID", user: true, why: "Files are COPYed without --chown (Dockerfile:18-21); their modes come from the build context, not stated at the tag." },
         { fact: "Writes to /tmp", why: "Nothing under src/ writes there at this tag; dependencies (fastify multipart, AWS SDK) were not audited." },
     ],
 };

@@ -43,7 +43,8 @@ export const studioContract: ImageContract = {
     health: [
         { path: "/api/profile", port: 3000, source: cli(960), note: "The CLI's container health check for this image (later images moved to /api/platform/profile)." },
     ],
-    user: { uid: null, source: cli(942) },
+    // The CLI sets no User (start.go:942-958), so the image's default applies, which was not read.
+    user: { uid: null, unread: true, source: cli(942) },
     shippedPaths: [],
     writablePaths: [],
     entrypoint: {
@@ -52,14 +53,15 @@ export const studioContract: ImageContract = {
     },
     unknowns: [
         { fact: "ce42139 is a supabase/supabase commit", why: "The supabase/supabase snapshot is over the fetch limit and its index holds only 2025-26 versions, so the commit could not be looked up." },
-        { fact: "The image's USER/UID", why: "apps/studio/Dockerfile at ce42139 could not be read. `uid: null` here means unknown, not root; the program's 1000 is its own choice." },
+        { fact: "The image's USER/UID", user: true, why: "apps/studio/Dockerfile at ce42139 could not be read and the CLI sets no User, so the image's default applies; the program's 1000 is its own choice." },
         { fact: "Shipped paths (the standalone app dir, e.g. /app/apps/studio)", why: "apps/studio/Dockerfile at ce42139 could not be read; later Dockerfiles put the app under /app, which a volume must not shadow." },
         { fact: "Written paths (Next.js .next/cache, /tmp)", why: "Not readable at ce42139; the program mounts /tmp and /app/apps/studio/.next/cache as emptyDirs on the strength of later Dockerfiles' layout." },
         { fact: "Entrypoint and command", why: "apps/studio/Dockerfile at ce42139 could not be read." },
-        { fact: "env PORT", why: "Read by the Next.js standalone server, whose version at ce42139 could not be read; the CLI does not set it and Studio listens on 3000." },
-        { fact: "env DEFAULT_ORGANIZATION_NAME, DEFAULT_PROJECT_NAME", why: "Not set by the pinning CLI commit; whether apps/studio reads them at ce42139 could not be grepped. Later official compose files set them." },
-        { fact: "env PG_META_CRYPTO_KEY", why: "Not set by the pinning CLI commit (the CLI added it in 67b7a24c, Oct 2025, for a 2026 image). If ce42139 encrypts x-connection-encrypted with a key it does not read from env, meta's CRYPTO_KEY must stay at its default." },
-        { fact: "env NEXT_TELEMETRY_DISABLED", why: "Read by the Next.js CLI; whether the standalone server of ce42139 reads it could not be checked." },
+        { fact: "env PORT", env: "PORT", why: "Read by the Next.js standalone server, whose version at ce42139 could not be read; the CLI does not set it and Studio listens on 3000." },
+        { fact: "env DEFAULT_ORGANIZATION_NAME", env: "DEFAULT_ORGANIZATION_NAME", why: "Not set by the pinning CLI commit; whether apps/studio reads it at ce42139 could not be grepped. Later official compose files set it." },
+        { fact: "env DEFAULT_PROJECT_NAME", env: "DEFAULT_PROJECT_NAME", why: "Not set by the pinning CLI commit; whether apps/studio reads it at ce42139 could not be grepped. Later official compose files set it." },
+        { fact: "env PG_META_CRYPTO_KEY", env: "PG_META_CRYPTO_KEY", why: "Not set by the pinning CLI commit (the CLI added it in 67b7a24c, Oct 2025, for a 2026 image). If ce42139 encrypts x-connection-encrypted with a key it does not read from env, meta's CRYPTO_KEY must stay at its default." },
+        { fact: "env NEXT_TELEMETRY_DISABLED", env: "NEXT_TELEMETRY_DISABLED", why: "Read by the Next.js CLI; whether the standalone server of ce42139 reads it could not be checked." },
         { fact: "Every other process.env.* read under apps/studio", why: "Could not grep apps/studio at ce42139; the list above is only what the CLI set." },
     ],
 };

@@ -52,6 +52,10 @@ export interface HealthFact {
 }
 
 export interface PathFact {
+    /**
+     * The path, or a template naming the variable that holds it: "${FILE_STORAGE_BACKEND_PATH}".
+     * The contract test expands each ${VAR} from the container's env; an unset one is a finding.
+     */
     path: string;
     source: SourceRef;
     note?: string;
@@ -62,6 +66,12 @@ export interface PathFact {
      * /docker-entrypoint-initdb.d). Otherwise a mount inside a shipped directory counts as a shadow.
      */
     mountsInsideAllowed?: boolean;
+    /**
+     * Written paths only: the process writes here only when this variable has this value (e.g. the
+     * file backend, STORAGE_BACKEND=file). Otherwise the feature is off and the path not checked;
+     * an unset variable takes the default from env.reads.
+     */
+    when?: { env: string; equals: string };
 }
 
 export interface UserFact {
@@ -71,6 +81,12 @@ export interface UserFact {
     name?: string;
     /** The source names the user but fixes no numeric UID (e.g. `adduser -S`); uid is then null and means nothing. */
     uidUnstated?: boolean;
+    /**
+     * The build file that sets the user could not be read (e.g. Studio's Dockerfile at ce42139), so
+     * uid means nothing: not root, unknown. The contract test lists the user check as unverified,
+     * quoting the `unknowns` entry marked `user`.
+     */
+    unread?: boolean;
     source: SourceRef;
 }
 
@@ -78,6 +94,13 @@ export interface UserFact {
 export interface UnknownFact {
     fact: string;
     why: string;
+    /**
+     * The one variable this is about, when the source could not say whether the image reads it. A
+     * program that sets it is listed under "could not verify": neither passed nor failed.
+     */
+    env?: string;
+    /** This bears on the user the image may run as; the user check is listed under "could not verify". */
+    user?: boolean;
 }
 
 export interface ImageContract {
