@@ -6,7 +6,7 @@ import * as k8s from "@kubernetes/client-node";
 export const NODE_NAME = "sandbox-node";
 export const LONGHORN_PROVISIONER = "driver.longhorn.io";
 
-/** A CRD that accepts any object of its kind: enough for the program to create its CRs. */
+/** A CRD that accepts any spec and status: enough for the program to create its CRs (the real schemas are not reachable here). */
 function stubCrd(group: string, version: string, kind: string, plural: string): k8s.KubernetesObject & Record<string, unknown> {
     return {
         apiVersion: "apiextensions.k8s.io/v1",
@@ -18,7 +18,17 @@ function stubCrd(group: string, version: string, kind: string, plural: string): 
             names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
             versions: [{
                 name: version, served: true, storage: true,
-                schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+                // Server-side apply needs the top-level fields declared; below them anything goes.
+                // (client-node serializes by its model, so the extension takes the model's field name.)
+                schema: {
+                    openAPIV3Schema: {
+                        type: "object",
+                        properties: {
+                            spec: { type: "object", x_kubernetes_preserve_unknown_fields: true },
+                            status: { type: "object", x_kubernetes_preserve_unknown_fields: true },
+                        },
+                    },
+                },
             }],
         },
     };

@@ -2,6 +2,7 @@
 // kube-apiserver (with its admission plugins), controllers and KWOK, and the real policy analyzer,
 // all from `npm run tools`, against the sandbox (npm run sandbox). Scenarios run in order on one
 // dev stack; each name says what ran.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -78,6 +79,22 @@ describe("real engine against the sandbox", () => {
         await expect(bad.preview({ policyPacks: [path.join(ws.dir, POLICY_PACK)], onEvent: log.onEvent })).rejects.toThrow();
         expect(log.policyViolations.filter((v) => v.level === "mandatory").map((v) => v.policy)).toContain("database-volume-longhorn");
         await bad.workspace.removeStack("violation");
+    });
+
+    it("pulumi preview refuses the same bad config as npm run render, with the same messages, before any resource", async () => {
+        const bad = { postgresVolumeSize: "20GB", backupSchedule: "61 * * * *" };
+        const render = spawnSync(path.join(ws.dir, "node_modules", ".bin", "tsx"), [
+            "offline/render.ts", "--stack", "dev", ...Object.entries(bad).flatMap(([k, v]) => ["--config", `${k}=${v}`]),
+        ], { cwd: ws.dir, encoding: "utf8" });
+        expect(render.status).not.toBe(0);
+        const problems = (render.stdout + render.stderr).split("\n").filter((l) => l.trim().startsWith("- supabase-platform:")).map((l) => l.trim());
+        expect(problems).toHaveLength(2);
+        const badStack = await engineStack(ws, "bad-config", { ...sandboxConfig(), ...bad });
+        const log = new StepLog();
+        const failure = await badStack.preview({ onEvent: log.onEvent }).then(() => "", (err: Error) => err.message);
+        for (const problem of problems) expect(failure + log.diagnostics.join("\n")).toContain(problem);
+        expect(log.steps.filter((s) => s.type !== "pulumi:pulumi:Stack")).toEqual([]);
+        await badStack.workspace.removeStack("bad-config");
     });
 
     it("pulumi up of dev: the API server accepts every object and every pod becomes Ready", async () => {
