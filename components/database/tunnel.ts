@@ -173,6 +173,7 @@ export class Tunnel {
     private api?: ClusterApi;
     private readyWait?: Promise<void>;
     private readonly logged = new Set<string>();
+    private readonly sockets = new Set<net.Socket>();
 
     private constructor(server: net.Server, options: Required<TunnelOptions>) {
         this.server = server;
@@ -198,8 +199,11 @@ export class Tunnel {
         });
     }
 
+    /** Stops listening and ends the connections still open (the process exit does the same). */
     close(): Promise<void> {
-        return new Promise((resolve) => this.server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        for (const socket of this.sockets) socket.destroy();
+        return closed;
     }
 
     /** Logs each distinct problem once: a burst of connections failing alike is one message. */
@@ -210,6 +214,8 @@ export class Tunnel {
     }
 
     private async accept(socket: net.Socket): Promise<void> {
+        this.sockets.add(socket);
+        socket.once("close", () => this.sockets.delete(socket));
         socket.unref();
         socket.setNoDelay(true);
         socket.on("error", () => undefined); // a reset client; its close event follows
