@@ -69,12 +69,14 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
         // Both LoadBalancers (API and dashboard) land on Kong's http/https listeners.
         { app: "kong", ports: [port("kong"), SERVICES.kong.httpsPort] },
     ];
+    // tunnel and port-forward add no ingress: a port-forward (kubelet/CRI) enters the pod's own
+    // network namespace and connects to its loopback, which NetworkPolicies do not filter. What
+    // guards that path is RBAC (`create` on pods/portforward), not the network.
     if (config.dbAdmin.mode === "loadbalancer") {
         // externalTrafficPolicy Local keeps the client address, so the ranges hold here too.
         ingress.push({ app: SERVICES.postgres.name, ports: [port("postgres")], cidrs: config.dbAdmin.sourceRanges });
     } else if (config.dbAdmin.mode === "cluster") {
         // `pulumi up` from inside the cluster: only labelled pods of the named namespaces.
-        // (port-forward reaches the pod over its loopback, which NetworkPolicies do not filter.)
         const namespaces = [config.namespace, ...config.dbAdmin.clientNamespaces.filter((n) => n !== config.namespace)];
         ingress.push({ app: SERVICES.postgres.name, ports: [port("postgres")], labelledPodsIn: namespaces });
     }

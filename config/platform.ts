@@ -5,11 +5,14 @@ import {
     DEFAULT_IMAGES, ImageName, imageKey, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, replicasKey, SCALABLE_SERVICES,
     ScalableService, StackValues,
 } from "./schema";
+import { tunnelPort } from "../components/database/tunnel";
 
 const secretOrUndefined = (value: string) => (value === "" ? undefined : pulumi.secret(value));
 
-function dbAdminOf(v: StackValues) {
+function dbAdminOf(v: StackValues, project: string, stack: string) {
     switch (v.dbAdminEndpoint) {
+        case "tunnel":
+            return { mode: "tunnel" as const, port: tunnelPort(v.dbAdminTunnelPort, project, stack) };
         case "port-forward":
             return { mode: "port-forward" as const, port: v.dbAdminPort };
         case "loadbalancer":
@@ -111,7 +114,7 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
                 backupRetain: v.longhornBackupRetain,
             },
         },
-        dbAdmin: dbAdminOf(v),
+        dbAdmin: dbAdminOf(v, project, stack),
     };
 }
 

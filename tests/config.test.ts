@@ -6,6 +6,7 @@ import * as path from "path";
 import { describe, expect, it, vi } from "vitest";
 import { imageTag, isCidr, isIPv4, loadConfig } from "../config";
 import { runExpectingFailure } from "./support/program";
+import { tunnelPort } from "../components/database/tunnel";
 
 async function refused(overrides: Record<string, unknown>, secretKeys: string[] = []) {
     const { error, registered } = await runExpectingFailure("dev", { overrides, secretKeys });
@@ -152,6 +153,6 @@ describe("config helpers", () => {
         expect(config.namespace).toBe("supabase");
         expect(config.images.kong).toBe("kong:2.8.1");
         expect(config.keys.apiKeyLifetimeDays).toBe(1825);
-        expect(config.dbAdmin).toEqual({ mode: "cluster", clientNamespaces: [] });
+        expect(config.dbAdmin).toEqual({ mode: "tunnel", port: tunnelPort(0, "supabase-platform", "t") });
     });
 });

@@ -49,9 +49,12 @@ export class DatabaseLayer extends pulumi.ComponentResource {
         this.adminHost = endpoint.host;
         this.adminPort = endpoint.port;
         const reachable: pulumi.Resource[] = [postgres.ready, ...(endpoint.service ? [endpoint.service] : [])];
+        // In tunnel mode the port resolves once the listener is open; a port in use fails the
+        // program there, with the key to change. The value is the same stable port either way.
+        const port: pulumi.Input<number> = endpoint.listening ? endpoint.listening.then((t) => t.port) : endpoint.port;
 
-        const connection: pulumi.Output<DbConnection> = pulumi.secret(bundle.values.postgresPassword.apply((password) => ({
-            host: endpoint.host, port: endpoint.port, user: OBJECT_OWNER, password, database: DATABASE,
+        const connection: pulumi.Output<DbConnection> = pulumi.secret(pulumi.all([bundle.values.postgresPassword, port]).apply(([password, p]) => ({
+            host: endpoint.host, port: p, user: OBJECT_OWNER, password, database: DATABASE,
         })));
 
         this.passwords = new RolePasswords(`${name}-role-passwords`, { connection, roles: PASSWORD_ROLES }, { parent: this, dependsOn: reachable });
@@ -59,12 +62,12 @@ export class DatabaseLayer extends pulumi.ComponentResource {
 
         this.provider = new postgresql.Provider(`${name}-admin`, {
             host: endpoint.host,
-            port: endpoint.port,
+            port,
             database: DATABASE,
             username: OBJECT_OWNER,
             password: bundle.values.postgresPassword,
             // The supabase/postgres image runs with ssl = off; the admin path is in-cluster, a
-            // port-forward tunnel, or a LoadBalancer limited to the configured source ranges.
+            // tunnel over loopback, or a LoadBalancer limited to the configured source ranges.
             sslmode: "disable",
             superuser: true,
             connectTimeout: 30,

@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProgramRun, RecordedResource } from "../../offline/engine";
 import { renderDatabaseReport } from "../../offline/reports/database";
 import { APP_DEFINITIONS } from "../../components/database/apps";
+import { tunnelPort } from "../../components/database/tunnel";
 import { validateManifest } from "../support/k8s-schema";
 import { findManifest, manifests, resourcesOfType, runExpectingFailure, runStack } from "../support/program";
 
@@ -36,11 +37,23 @@ describe("the dev stack", () => {
         spy.mockRestore();
     });
 
-    it("reaches PostgreSQL through the in-cluster Service by default, as supabase_admin without TLS", () => {
+    it("reaches PostgreSQL through the tunnel on loopback by default, at the stack's stable port, as supabase_admin without TLS", () => {
         const [provider] = resourcesOfType(run, PROVIDER);
-        expect(provider.inputs).toMatchObject({ host: "postgres.supabase.svc", port: "5432", username: "supabase_admin", database: "postgres", sslmode: "disable" });
+        const port = tunnelPort(0, "supabase-platform", "dev");
+        expect(provider.inputs).toMatchObject({ host: "127.0.0.1", port: String(port), username: "supabase_admin", database: "postgres", sslmode: "disable" });
         expect(provider.secretInputs).toContain("password");
+        expect(byName(run, "database-role-passwords").inputs.connection).toMatchObject({ host: "127.0.0.1", port });
         expect(manifests(run).filter((m) => m.kind === "Service" && m.spec?.type === "LoadBalancer").map((m) => m.metadata.name)).not.toContain("postgres-admin");
+    });
+
+    it("exposes port 5432 outside the cluster through no Service", () => {
+        const services = manifests(run).filter((m) => m.kind === "Service");
+        const external = services.filter((m) => ["LoadBalancer", "NodePort"].includes(m.spec?.type) || (m.spec?.externalIPs ?? []).length > 0);
+        expect(external.length).toBeGreaterThan(0); // Kong and Studio, the platform's two front doors
+        for (const s of external) {
+            expect(s.spec.ports.map((p: any) => [p.port, p.targetPort]).flat(), s.metadata.name).not.toContain(5432);
+            expect(s.spec.ports.map((p: any) => p.targetPort), s.metadata.name).not.toContain("postgres");
+        }
     });
 
     it("creates nothing in the database before PostgreSQL is ready and the passwords are set", () => {
@@ -119,6 +132,17 @@ describe("the dev stack", () => {
 });
 
 describe("admin endpoint modes", () => {
+    it("cluster: the in-cluster Service", async () => {
+        const run = await runStack("dev", { overrides: { dbAdminEndpoint: "cluster" } });
+        expect(resourcesOfType(run, PROVIDER)[0].inputs).toMatchObject({ host: "postgres.supabase.svc", port: "5432" });
+        expect(byName(run, "database-role-passwords").inputs.connection).toMatchObject({ host: "postgres.supabase.svc", port: 5432 });
+    });
+
+    it("tunnel: an explicit dbAdminTunnelPort is used as is", async () => {
+        const run = await runStack("dev", { overrides: { dbAdminTunnelPort: 24555 } });
+        expect(resourcesOfType(run, PROVIDER)[0].inputs).toMatchObject({ host: "127.0.0.1", port: "24555" });
+    });
+
     it("port-forward: localhost at the configured port, no LoadBalancer", async () => {
         const run = await runStack("dev", { overrides: { dbAdminEndpoint: "port-forward", dbAdminPort: 15432 } });
         expect(resourcesOfType(run, PROVIDER)[0].inputs).toMatchObject({ host: "localhost", port: "15432" });

@@ -27,12 +27,14 @@ describe("PodDisruptionBudgets (workload.ts)", () => {
 });
 
 describe("NetworkPolicies (network-policies.ts)", () => {
-    it("admits labelled admin pods of the configured namespaces in cluster mode, and none in port-forward mode", async () => {
+    it("admits labelled admin pods of the configured namespaces in cluster mode, and none in tunnel or port-forward mode", async () => {
         const admitted = async (overrides: Record<string, unknown>) => {
             const policy = byKind(manifests(await runStack("dev", { overrides })), "NetworkPolicy").find((p) => p.metadata.name === "allow-postgres")!;
             return policy.spec.ingress.filter((r: any) => r.from[0].namespaceSelector).flatMap((r: any) => r.from[0].namespaceSelector.matchExpressions[0].values);
         };
-        expect(await admitted({ dbAdminClientNamespaces: ["ci-runners"] })).toEqual(["supabase", "ci-runners"]);
+        expect(await admitted({ dbAdminEndpoint: "cluster", dbAdminClientNamespaces: ["ci-runners"] })).toEqual(["supabase", "ci-runners"]);
+        // A port-forward enters the pod's network namespace (its loopback), which policies do not filter.
+        expect(await admitted({})).toEqual([]);
         expect(await admitted({ dbAdminEndpoint: "port-forward" })).toEqual([]);
     });
 
@@ -47,11 +49,8 @@ describe("NetworkPolicies (network-policies.ts)", () => {
         const postgres = named.get("allow-postgres")!.spec;
         const fromApps = postgres.ingress.filter((r: any) => !r.from[0].namespaceSelector);
         expect(fromApps.flatMap(peerApps).sort()).toEqual(["gotrue", "meta", "postgres-backup", "rest", "storage"]);
-        // cluster mode (dev's default): the database layer's runner reaches postgres as a labelled pod.
-        expect(postgres.ingress.filter((r: any) => r.from[0].namespaceSelector).map((r: any) => r.from)).toEqual([[{
-            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["supabase"] }] },
-            podSelector: { matchLabels: { "supabase-platform/db-admin": "true" } },
-        }]]);
+        // tunnel mode (the default): nothing from outside the platform's own pods reaches postgres.
+        expect(postgres.ingress.filter((r: any) => r.from[0].namespaceSelector || r.from[0].ipBlock)).toEqual([]);
         expect(postgres.ingress.every((r: any) => r.ports[0].port === 5432)).toBe(true);
         expect(postgres.egress.map(peerApps)).toEqual([["kube-system"]]);
 
