@@ -76,22 +76,27 @@ export class Kong extends pulumi.ComponentResource {
         const values = bundle.values;
         const labels = workloadLabels(serviceName, "gateway");
 
+        const upstreams = {
+            gotrue: args.upstreams.gotrue.url,
+            rest: args.upstreams.rest.url,
+            storage: args.upstreams.storage.url,
+            meta: args.upstreams.meta.url,
+            studio: serviceUrl("studio", config.namespace),
+        };
         const declarative: pulumi.Output<KongDeclarativeConfig> = pulumi
             .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword])
             .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword]) => buildKongConfig({
-                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword,
-                namespace: config.namespace,
-                upstreams: {
-                    gotrue: args.upstreams.gotrue.url,
-                    rest: args.upstreams.rest.url,
-                    storage: args.upstreams.storage.url,
-                    meta: args.upstreams.meta.url,
-                    studio: serviceUrl("studio", config.namespace),
-                },
+                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams,
             }));
         const kongYaml = pulumi.secret(declarative.apply(toKongYaml));
-        // The plugin names are not secret; only the credentials in the same object are.
-        const plugins = pulumi.unsecret(declarative.apply((c) => kongPlugins(c).join(",")));
+        // The plugin list follows from the routes alone, never from credential values, so it is
+        // computed from the same routes with stand-in credentials: a plain string known at preview.
+        // Derived from the real (secret, not yet generated) keys it would be unknown in a rotation's
+        // preview, and the Kubernetes provider plans an unknown container env as a replacement.
+        const plugins = kongPlugins(buildKongConfig({
+            anonKey: "stand-in-anon", serviceRoleKey: "stand-in-service-role", dashboardUsername: "stand-in", dashboardPassword: "stand-in",
+            namespace: config.namespace, upstreams,
+        })).join(",");
 
         this.configSecret = new k8s.core.v1.Secret(`${name}-config`, {
             metadata: { name: KONG_CONFIG_SECRET, namespace: args.namespace, labels },

@@ -63,7 +63,7 @@ export function fixtureObjects(kubeletPort: number): (k8s.KubernetesObject & Rec
     ];
 }
 
-/** Create each object unless it exists (start is idempotent). */
+/** Create each object unless it exists (start is idempotent), then give the node its address. */
 export async function applyFixtures(kc: k8s.KubeConfig, kubeletPort: number): Promise<void> {
     const api = k8s.KubernetesObjectApi.makeApiClient(kc);
     for (const obj of fixtureObjects(kubeletPort)) {
@@ -71,6 +71,27 @@ export async function applyFixtures(kc: k8s.KubeConfig, kubeletPort: number): Pr
             await api.read(obj as k8s.KubernetesObject & { metadata: { name: string } });
         } catch {
             await api.create(obj);
+        }
+    }
+    await setNodeAddress(kc.makeApiClient(k8s.CoreV1Api), kubeletPort);
+}
+
+/**
+ * A create drops a Node's status, and the API server finds a node's kubelet (for port-forward)
+ * by the InternalIP in that status: write it through the status subresource, retrying while KWOK's
+ * own status patches race with ours.
+ */
+async function setNodeAddress(core: k8s.CoreV1Api, kubeletPort: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+        const node = await core.readNode({ name: NODE_NAME });
+        if (node.status?.addresses?.some((a) => a.type === "InternalIP" && a.address === "127.0.0.1")) return;
+        node.status = { ...node.status, addresses: [{ type: "InternalIP", address: "127.0.0.1" }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } };
+        try {
+            await core.replaceNodeStatus({ name: NODE_NAME, body: node });
+            return;
+        } catch (err) {
+            if (attempt >= 10) throw new Error(`sandbox: could not set the address of node ${NODE_NAME}: ${(err as Error).message}`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
         }
     }
 }

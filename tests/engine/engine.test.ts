@@ -12,7 +12,10 @@ import { sandboxLayout } from "../../sandbox/layout";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
 import { postgresClient } from "../../sandbox/postgres";
 import { toolsBin, toolVersions } from "../../tools/paths";
-import { claims, managedObjects, unreadyWorkloads, workloadNames } from "./support/cluster";
+import { Client } from "pg";
+import { RESTRICTED_USER } from "../../sandbox/pki";
+import { claims, kubeClients, managedObjects, unreadyWorkloads, workloadNames } from "./support/cluster";
+import { openTunnel } from "./support/tunnel";
 import { killWhen } from "./support/interrupt";
 import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
 
@@ -108,6 +111,58 @@ describe("real engine against the sandbox", () => {
         expect(Object.keys(result.outputs)).toEqual(expect.arrayContaining(["apiUrl", "anonKey", "serviceRoleKey"]));
     });
 
+    it("tunnel: the program's tunnel reaches the database pod's port 5432 through the real API server's port-forward", async () => {
+        const errors: string[] = [];
+        const tunnel = await openTunnel(sandbox.kubeconfig, errors);
+        try {
+            const client = new Client({ host: "127.0.0.1", port: tunnel.port, user: "postgres", database: "postgres" });
+            await client.connect();
+            const row = await client.query("select current_setting('server_version_num')::int as v");
+            await client.end();
+            expect(row.rows[0].v).toBeGreaterThanOrEqual(150000);
+            expect(errors).toEqual([]);
+        } finally {
+            await tunnel.close();
+        }
+    });
+
+    it("tunnel: an identity without create on pods/portforward gets the clear RBAC error", async () => {
+        // The restricted user may read pods (to find postgres-0) but not port-forward to them.
+        const { objects } = kubeClients(sandbox.kubeconfig);
+        await objects.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "read-pods", namespace: NAMESPACE },
+            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] } as never);
+        await objects.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "read-pods", namespace: NAMESPACE },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "read-pods" },
+            subjects: [{ kind: "User", name: RESTRICTED_USER.name, apiGroup: "rbac.authorization.k8s.io" }] } as never);
+        const errors: string[] = [];
+        const tunnel = await openTunnel(sandbox.restrictedKubeconfig, errors);
+        try {
+            const client = new Client({ host: "127.0.0.1", port: tunnel.port, user: "postgres", database: "postgres", connectionTimeoutMillis: 60_000 });
+            const failure = await client.connect().then(() => "connected", (err: Error) => err.message);
+            await client.end().catch(() => undefined);
+            expect(failure).toMatch(/pods\/portforward/);
+            expect(errors.join("\n")).toMatch(/create.*pods\/portforward/s);
+            expect(errors.join("\n")).toContain(NAMESPACE);
+        } finally {
+            await tunnel.close();
+            await objects.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "read-pods", namespace: NAMESPACE } });
+            await objects.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "read-pods", namespace: NAMESPACE } });
+        }
+    });
+
+    it.skipIf(!postgresqlPlugin)("tunnel: a fresh stack converges in one pulumi up through the tunnel, and a second up changes nothing", async () => {
+        const fresh = await engineStack(ws, "tunnel", {
+            dbAdminEndpoint: "tunnel", namespace: "supabase-tunnel", createMetallbPool: "false", createStorageClass: "false", storageClassName: "longhorn",
+        });
+        const result = await fresh.up();
+        expect(result.summary.result).toBe("succeeded");
+        const again = new StepLog();
+        await fresh.up({ onEvent: again.onEvent });
+        expect(again.changes()).toEqual([]);
+        await fresh.destroy();
+        await fresh.workspace.removeStack("tunnel");
+    });
+
     it.skipIf(!postgresqlPlugin)("pulumi up applied the database layer: tables, policies and buckets exist in PostgreSQL", async () => {
         const client = postgresClient(sandboxLayout());
         await client.connect();
@@ -142,12 +197,18 @@ describe("real engine against the sandbox", () => {
         await stack.setConfig("supabase-platform:rotation", { value: "1" });
         const log = new StepLog();
         await stack.preview({ onEvent: log.onEvent });
-        const replaced = log.steps.filter((s) => s.op === "replace").map((s) => s.type);
-        expect(replaced.length).toBeGreaterThan(0);
-        expect(new Set(replaced)).toEqual(new Set(["pulumi-nodejs:dynamic/secrets:GeneratedSecret"]));
-        const updated = new Set(log.steps.filter((s) => s.op === "update").map((s) => s.type));
-        expect(updated).toContain("kubernetes:core/v1:Secret");
-        expect(updated).toContain("kubernetes:apps/v1:Deployment");
+        const named = (op: string) => log.steps.filter((s) => s.op === op).map((s) => `${s.type} ${s.urn.split("::").pop()}`).sort();
+        // Every generated value is made anew; nothing else is replaced (named Secrets change in
+        // place, Pulumi.yaml's kubernetes:enableSecretMutable), and every consumer rolls.
+        expect(new Set(log.steps.filter((s) => s.op === "replace").map((s) => s.type))).toEqual(new Set(["pulumi-nodejs:dynamic/secrets:GeneratedSecret"]));
+        expect(named("replace")).toHaveLength(6);
+        const updated = named("update");
+        expect(updated.filter((u) => u.startsWith("kubernetes:core/v1:Secret"))).toHaveLength(9);
+        expect(updated.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment")).map((u) => u.split(" ")[1])).toEqual(
+            ["gotrue", "kong", "meta", "rest", "storage", "studio"]);
+        expect(updated).toContain("kubernetes:apps/v1:StatefulSet postgres");
+        const allowed = ["kubernetes:core/v1:Secret", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "pulumi-nodejs:dynamic/database:RolePasswords"];
+        expect(updated.filter((u) => !allowed.includes(u.split(" ")[0]))).toEqual([]);
         expect(log.steps.filter((s) => s.op === "create" || s.op === "delete")).toEqual([]);
         const result = await stack.up();
         expect(result.summary.result).toBe("succeeded");
@@ -161,6 +222,9 @@ describe("real engine against the sandbox", () => {
         // Kill once some objects exist and others are still being created.
         await killWhen(ws.dir, "up", () => log.steps.filter((s) => s.op === "create").length >= 15);
         expect(await running).not.toBe("finished");
+        // A killed CLI leaves its lock; the deploy workflow clears it (safe: one run at a time per
+        // environment), as docs/runbooks/interrupted-deploy.md says. Nothing else is repaired.
+        await stack.cancel();
         const result = await timed("rerun after kill", () => stack.up());
         expect(result.summary.result).toBe("succeeded");
         expect(await unreadyWorkloads(sandbox.kubeconfig, NAMESPACE)).toEqual([]);
