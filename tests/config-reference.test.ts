@@ -3,13 +3,21 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config";
-import { projectFileText, readmeWithTable } from "../scripts/config-reference";
+import { PROVIDER_SETTINGS, projectFileText, readmeWithTable } from "../scripts/config-reference";
 import { PROJECT_ROOT, readProjectFile } from "../offline/stack-config";
 
 describe("config contract", () => {
     it("Pulumi.yaml declares exactly the keys the program reads", () => {
         expect(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")).toBe(projectFileText());
-        expect(Object.keys(readProjectFile().config).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+        const declared = Object.keys(readProjectFile().config);
+        expect(declared.filter((k) => !k.includes(":")).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+        // Besides the program's keys, only the Kubernetes provider's project-wide settings.
+        expect(declared.filter((k) => k.includes(":")).sort()).toEqual(Object.keys(PROVIDER_SETTINGS).sort());
+    });
+
+    it("named Secrets and ConfigMaps are updated in place, not replaced (the pods roll on their checksums)", () => {
+        expect(readProjectFile().config["kubernetes:enableSecretMutable"]).toEqual({ value: true });
+        expect(readProjectFile().config["kubernetes:enableConfigMapMutable"]).toEqual({ value: true });
     });
 
     it("the README's config reference is up to date", () => {
