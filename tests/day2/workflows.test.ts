@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "../../offline/stack-config";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
-type Job = { steps: Step[]; environment?: string; needs?: string | string[]; strategy?: { matrix: { include?: { stack: string }[] } }; container?: string };
+type Job = { steps: Step[]; environment?: string; needs?: string | string[]; strategy?: { matrix: { include?: { stack: string }[] } }; container?: string; concurrency?: Record<string, unknown> };
 type Workflow = { on: Record<string, any>; jobs: Record<string, Job>; permissions?: Record<string, string> };
 
 const load = (file: string): Workflow => {
@@ -80,8 +80,15 @@ describe("GitHub workflows", () => {
         for (const stack of ["dev", "prod"]) {
             const job = wf.jobs[stack];
             expect(job.environment).toBe(stack);
-            const [pulumi] = pulumiSteps(job);
-            expect(pulumi.with).toMatchObject({ command: "up" });
+            const pulumi = pulumiSteps(job).find((s) => s.with?.command === "up");
+            expect(pulumi?.with).toMatchObject({ command: "up" });
+            if (!pulumi) return;
+            // A dead run's lock is cleared first (docs/runbooks/interrupted-deploy.md), for this stack only.
+            const cancel = job.steps.findIndex((s) => (s.run ?? "").startsWith("pulumi cancel --yes --stack"));
+            expect(cancel).toBeGreaterThan(-1);
+            expect(cancel).toBeLessThan(job.steps.indexOf(pulumi));
+            expect(job.steps[cancel].run).toMatch(new RegExp(`/supabase-platform/${stack} `));
+            expect(job.concurrency?.["cancel-in-progress"]).toBe(false);
             expect(String(pulumi.with?.["stack-name"])).toMatch(new RegExp(`/supabase-platform/${stack}$`));
             expect(passesPolicyPack(pulumi)).toBe(true);
             expect(pulumi.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
