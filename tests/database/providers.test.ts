@@ -10,8 +10,8 @@ import { policyProvider } from "../../components/database/providers/policy";
 import { rolePasswordsProvider } from "../../components/database/providers/role-passwords";
 import { tableProvider } from "../../components/database/providers/table";
 import { AppDefinition } from "../../components/database/model";
-import { AppliedResource, applyDatabaseLayer, DYNAMIC_PROVIDERS, DynamicType, retarget } from "./support/apply";
-import { connectAs, runImageInitScripts, stackSecrets, startWorld, World } from "./support/world";
+import { AppliedResource, DYNAMIC_PROVIDERS, DynamicType, retarget } from "./support/apply";
+import { appliedWorld, connectAs, World } from "./support/world";
 import { runStack } from "../support/program";
 
 let world: World;
@@ -21,10 +21,7 @@ let admin: Client;
 const USER = "c0000000-0000-4000-8000-00000000000c";
 
 beforeAll(async () => {
-    [world, run] = await Promise.all([startWorld(), runStack("dev")]);
-    await runImageInitScripts(world, stackSecrets(run).postgresPassword);
-    applied = await applyDatabaseLayer(run, world.target);
-    admin = await connectAs(world, "supabase_admin", stackSecrets(run).postgresPassword);
+    ({ world, run, applied, admin } = await appliedWorld("dev"));
     await admin.query(`insert into auth.users (id, email) values ('${USER}', 'c@example.com')`);
 });
 

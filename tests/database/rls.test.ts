@@ -5,9 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
 import { ProgramRun } from "../../offline/engine";
 import { Api, Outcome, userToken } from "./support/session";
-import { applyDatabaseLayer } from "./support/apply";
-import { connectAs, runImageInitScripts, stackSecrets, startWorld, World } from "./support/world";
-import { runStack } from "../support/program";
+import { appliedWorld, stackSecrets, StackSecrets, World } from "./support/world";
 
 const A = "a0000000-0000-4000-8000-00000000000a";
 const B = "b0000000-0000-4000-8000-00000000000b";
@@ -142,11 +140,8 @@ let admin: Client;
 const tokens = {} as Record<Who, string>;
 
 beforeAll(async () => {
-    [world, run] = await Promise.all([startWorld(), runStack("dev")]);
-    const secrets = stackSecrets(run);
-    await runImageInitScripts(world, secrets.postgresPassword);
-    await applyDatabaseLayer(run, world.target);
-    admin = await connectAs(world, "supabase_admin", secrets.postgresPassword);
+    let secrets: StackSecrets;
+    ({ world, run, secrets, admin } = await appliedWorld("dev"));
     await admin.query(SEED);
     api = await Api.connect(world.target, secrets.postgresPassword, secrets.jwtSecret);
     tokens.anon = secrets.anonKey;

@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
 import { ProgramRun } from "../../offline/engine";
-import { applyDatabaseLayer } from "./support/apply";
 import { Principal, Request, StorageReplay } from "./support/storage-api";
 import { userToken } from "./support/session";
-import { connectAs, runImageInitScripts, stackSecrets, startWorld, World } from "./support/world";
+import { appliedWorld, connectAs, StackSecrets, World } from "./support/world";
 import { runStack } from "../support/program";
 import * as jwt from "jsonwebtoken";
 
@@ -41,11 +40,8 @@ async function seed(bucket: string): Promise<void> {
 }
 
 beforeAll(async () => {
-    [world, run] = await Promise.all([startWorld(), runStack("dev")]);
-    const secrets = stackSecrets(run);
-    await runImageInitScripts(world, secrets.postgresPassword);
-    await applyDatabaseLayer(run, world.target);
-    admin = await connectAs(world, "supabase_admin", secrets.postgresPassword);
+    let secrets: StackSecrets;
+    ({ world, run, secrets, admin } = await appliedWorld("dev"));
     await admin.query("insert into auth.users (id, aud, role, email) values ($1, 'authenticated', 'authenticated', 'a@example.com'), ($2, 'authenticated', 'authenticated', 'b@example.com')", [A, B]);
     // storage-api logs in as supabase_storage_admin (its DATABASE_URL) and switches role per request.
     storageLogin = await connectAs(world, "supabase_storage_admin", secrets.postgresPassword);

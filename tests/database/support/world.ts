@@ -6,7 +6,8 @@ import { Client, escapeLiteral } from "pg";
 import { INIT_SCRIPTS } from "../../../components/postgres";
 import { ProgramRun, RecordedResource } from "../../../offline/engine";
 import { startPostgres, TestPostgres } from "../../support/postgres";
-import { Target } from "./apply";
+import { AppliedResource, applyDatabaseLayer, Target } from "./apply";
+import { runStack } from "../../support/program";
 
 export const BOOTSTRAP_SQL = fs.readFileSync(path.join(__dirname, "..", "fixture", "bootstrap.sql"), "utf8");
 
@@ -66,4 +67,26 @@ export async function connectAs(world: World, user: string, password: string): P
     const client = new Client({ ...world.target, user, password, database: "postgres" });
     await client.connect();
     return client;
+}
+
+export interface AppliedWorld {
+    world: World;
+    run: ProgramRun;
+    secrets: StackSecrets;
+    applied: AppliedResource[];
+    /** supabase_admin, connected. */
+    admin: Client;
+}
+
+/**
+ * What most database test files start from: a fresh image state, the program's run of a stack,
+ * the image's init scripts with that run's password, and the run's database layer applied.
+ */
+export async function appliedWorld(stack = "dev"): Promise<AppliedWorld> {
+    const [world, run] = await Promise.all([startWorld(), runStack(stack)]);
+    const secrets = stackSecrets(run);
+    await runImageInitScripts(world, secrets.postgresPassword);
+    const applied = await applyDatabaseLayer(run, world.target);
+    const admin = await connectAs(world, "supabase_admin", secrets.postgresPassword);
+    return { world, run, secrets, applied, admin };
 }
