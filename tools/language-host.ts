@@ -20,7 +20,6 @@ const grpc = require(require.resolve("@grpc/grpc-js", { paths: [PULUMI] }));
 const languageProto = require(path.join(PULUMI, "proto", "language_pb.js"));
 const languageGrpc = require(path.join(PULUMI, "proto", "language_grpc_pb.js"));
 const pluginProto = require(path.join(PULUMI, "proto", "plugin_pb.js"));
-const emptyProto = require(require.resolve("google-protobuf/google/protobuf/empty_pb.js", { paths: [PULUMI] }));
 
 /** The exit code @pulumi/pulumi's runners use after they have reported the error themselves. */
 const EXITED_AFTER_REPORTING = 32;
@@ -232,4 +231,3 @@ function main(argv: string[]) {
 }
 
 if (require.main === module) main(process.argv.slice(2));
-void emptyProto;
