@@ -76,16 +76,23 @@ export async function applyFixtures(kc: k8s.KubeConfig, kubeletPort: number): Pr
     await setNodeAddress(kc.makeApiClient(k8s.CoreV1Api), kubeletPort);
 }
 
+
 /**
  * A create drops a Node's status, and the API server finds a node's kubelet (for port-forward)
  * by the InternalIP in that status: write it through the status subresource, retrying while KWOK's
  * own status patches race with ours.
  */
-async function setNodeAddress(core: k8s.CoreV1Api, kubeletPort: number): Promise<void> {
+export async function setNodeAddress(core: k8s.CoreV1Api, kubeletPort: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
         const node = await core.readNode({ name: NODE_NAME });
-        if (node.status?.addresses?.some((a) => a.type === "InternalIP" && a.address === "127.0.0.1")) return;
-        node.status = { ...node.status, addresses: [{ type: "InternalIP", address: "127.0.0.1" }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } };
+        const addresses = node.status?.addresses ?? [];
+        if (addresses.some((a) => a.type === "InternalIP" && a.address === "127.0.0.1") && addresses.some((a) => a.type === "Hostname")) return;
+        // Both kinds: KWOK's node-initialize stage rewrites the whole list when either is missing.
+        node.status = {
+            ...node.status,
+            addresses: [{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: NODE_NAME }],
+            daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
+        };
         try {
             await core.replaceNodeStatus({ name: NODE_NAME, body: node });
             return;

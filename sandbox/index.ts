@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT, requireTools, toolsBin } from "../tools/paths";
 import { CONTROL_PLANE, startControlPlane, startControllers, waitForApiserver } from "./control-plane";
-import { applyFixtures, NODE_NAME } from "./fixtures";
+import { applyFixtures, NODE_NAME, setNodeAddress } from "./fixtures";
 import { sandboxLayout, SandboxLayout } from "./layout";
 import { writeHostBin } from "./host-bin";
 import { ensurePki, writeKubeconfigs } from "./pki";
@@ -56,6 +56,8 @@ export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInf
     await startPostgres(layout);
     fs.mkdirSync(path.join(layout.stateDir, "pulumi-state"), { recursive: true });
     await waitForNodeReady(kc, layout);
+    // Once more after KWOK's initialize stage has run, in case it ran after the first write.
+    await setNodeAddress(kc.makeApiClient(k8s.CoreV1Api), layout.kubeletPort);
     return { layout, kubeconfig: kubeconfigs.admin, restrictedKubeconfig: kubeconfigs.restricted };
 }
 

@@ -218,17 +218,16 @@ describe("real engine against the sandbox", () => {
         expect(await unreadyWorkloads(sandbox.kubeconfig, NAMESPACE)).toEqual([]);
     });
 
-    it("an interrupted pulumi up (engine killed part-way) converges on the rerun without manual repair", async () => {
+    it("an interrupted pulumi up (SIGINT part-way, as a cancelled CI job) converges on the rerun without any repair", async () => {
         await stack.destroy();
         const log = new StepLog();
         const running = stack.up({ onEvent: log.onEvent }).then(() => "finished", (err: Error) => err.message);
-        // Kill once some objects exist and others are still being created.
-        await killWhen(ws.dir, "up", () => log.steps.filter((s) => s.op === "create").length >= 15);
+        // Interrupt once some objects exist and others are still being created.
+        await killWhen(ws.dir, "up", () => log.steps.filter((s) => s.op === "create").length >= 15, "SIGINT");
         expect(await running).not.toBe("finished");
-        // A killed CLI leaves its lock; the deploy workflow clears it (safe: one run at a time per
-        // environment), as docs/runbooks/interrupted-deploy.md says. Nothing else is repaired.
-        await stack.cancel();
-        const result = await timed("rerun after kill", () => stack.up());
+        // SIGKILL instead (a lost runner) also leaves the lock and can leave a truncated checkpoint
+        // with the file backend; that recovery is docs/runbooks/interrupted-deploy.md, not automatic.
+        const result = await timed("rerun after interrupt", () => stack.up());
         expect(result.summary.result).toBe("succeeded");
         expect(await unreadyWorkloads(sandbox.kubeconfig, NAMESPACE)).toEqual([]);
         const again = new StepLog();

@@ -1,5 +1,5 @@
-// Interrupting a running `pulumi up` the hard way: SIGKILL the CLI process (no chance to save a
-// clean checkpoint), as a lost CI runner or a closed laptop would.
+// Interrupting a running `pulumi up` part-way: a signal to the CLI process, as a cancelled CI job
+// (SIGINT, then SIGTERM) or a lost runner (SIGKILL) would send.
 import * as fs from "fs";
 
 /** Pids of `pulumi <verb>` processes whose working directory is `dir`. */
@@ -18,13 +18,13 @@ export function pulumiProcesses(dir: string, verb: string): number[] {
     return pids;
 }
 
-/** Wait until `pulumi <verb>` runs in `dir` and has made `progress()` true, then SIGKILL it. */
-export async function killWhen(dir: string, verb: string, progress: () => boolean, timeoutMs = 300_000): Promise<number[]> {
+/** Wait until `pulumi <verb>` runs in `dir` and has made `progress()` true, then signal it. */
+export async function killWhen(dir: string, verb: string, progress: () => boolean, signal: NodeJS.Signals, timeoutMs = 300_000): Promise<number[]> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         const pids = pulumiProcesses(dir, verb);
         if (pids.length > 0 && progress()) {
-            for (const pid of pids) process.kill(pid, "SIGKILL");
+            for (const pid of pids) process.kill(pid, signal);
             return pids;
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
