@@ -16,7 +16,7 @@ export type { ConfigKeySpec, ConfigKeyType } from "./config/keys";
 export type { AppConfig, BackupConfig, OAuthProviderConfig, PlatformConfig } from "./config/platform";
 export { imageTag, isCidr, isIPv4, RESERVED_SCHEMAS, SYSTEM_NAMESPACES } from "./config/rules";
 export {
-    CROSS_RULES, DEFAULT_IMAGES, imageKey, KEYS, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, PROJECT_NAME, replicasKey,
+    CROSS_RULES, IMAGE_NAMES, imageKey, KEYS, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, PROJECT_NAME, replicasKey,
     SCALABLE_SERVICES, STACK_SCHEMA,
 } from "./config/schema";
 export type { ConfigKey, ImageName, OAuthProvider, ScalableService, StackValues } from "./config/schema";

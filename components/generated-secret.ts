@@ -8,8 +8,11 @@
 // no plugin beyond @pulumi/pulumi's own, and draws from the operating system's CSPRNG.
 import * as pulumi from "@pulumi/pulumi";
 
-/** `alphanumeric` guarantees at least one lower-case letter, one upper-case letter and one digit. */
-export type SecretAlphabet = "alphanumeric" | "lowercase";
+/**
+ * `alphanumeric` guarantees at least one lower-case letter, one upper-case letter and one digit;
+ * `base64url` (A-Z a-z 0-9 - _) is the body of the opaque sb_ API keys.
+ */
+export type SecretAlphabet = "alphanumeric" | "lowercase" | "base64url";
 
 export interface GeneratedSecretInputs {
     length: number;
@@ -21,6 +24,7 @@ export interface GeneratedSecretInputs {
 export const ALPHABETS: Record<SecretAlphabet, string[]> = {
     alphanumeric: ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"],
     lowercase: ["abcdefghijklmnopqrstuvwxyz"],
+    base64url: ["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"],
 };
 
 /**

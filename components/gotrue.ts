@@ -89,6 +89,7 @@ export class GoTrue extends pulumi.ComponentResource {
         const health = { httpGet: { path: "/health", port: "http" } };
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "auth",

@@ -132,6 +132,7 @@ export class Kong extends pulumi.ComponentResource {
         };
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "gateway",

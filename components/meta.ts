@@ -35,6 +35,7 @@ export class Meta extends pulumi.ComponentResource {
         const replicas = config.replicas.meta;
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "meta",

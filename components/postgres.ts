@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { longhornPvcLabels } from "./backup-commands";
+import { dataSubPath, PostgresMajorGuard, postgresMajorOf } from "./database/major-guard";
 import { SERVICES, serviceHost } from "./endpoints";
 import { SecretBundle } from "./secrets";
 import { Workload, workloadLabels } from "./workload";
@@ -48,6 +49,10 @@ export class Postgres extends pulumi.ComponentResource {
     readonly workload: Workload;
     /** The StatefulSet: ready once PostgreSQL accepts connections. */
     readonly ready: pulumi.Resource;
+    /** The PostgreSQL major the image runs (from its tag). */
+    readonly major: number;
+    /** Refuses a change of major on the existing data directory (see database/major-guard.ts). */
+    readonly majorGuard: PostgresMajorGuard;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("supabase:platform:Postgres", name, {}, opts);
@@ -62,8 +67,13 @@ export class Postgres extends pulumi.ComponentResource {
 
         const pgIsReady = (...flags: string[]) => ({ exec: { command: ["pg_isready", "-U", "postgres", ...flags] } });
         const image = config.images.postgres;
+        this.major = postgresMajorOf(image);
+        this.majorGuard = new PostgresMajorGuard(`${name}-major`, {
+            major: this.major, image, allowUpgrade: config.postgres.allowMajorUpgrade,
+        }, { parent: this });
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "database",
@@ -116,7 +126,7 @@ export class Postgres extends pulumi.ComponentResource {
                 },
                 securityContext: databaseSecurityContext(),
                 volumeMounts: [
-                    { name: "postgres-data", mountPath: DATA_DIR, subPath: "pgdata" },
+                    { name: "postgres-data", mountPath: DATA_DIR, subPath: dataSubPath(this.major) },
                     { name: "postgres-config", mountPath: CUSTOM_CONFIG_DIR },
                     ...Object.keys(INIT_SCRIPTS).map((file) => ({
                         name: "init-scripts",
@@ -136,7 +146,7 @@ export class Postgres extends pulumi.ComponentResource {
                 claimTemplate("postgres-config", config.storage.storageClassName, config.postgres.configVolumeSize, config.namespace),
             ],
             servicePorts: [{ name: "postgres", port: SERVICES.postgres.port, targetPort: "postgres" }],
-        }, { parent: this, dependsOn: args.storageClass ? [args.storageClass] : [] });
+        }, { parent: this, dependsOn: [this.majorGuard, ...(args.storageClass ? [args.storageClass] : [])] });
         this.ready = this.workload.ready;
         this.registerOutputs({ host: this.host });
     }

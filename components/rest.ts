@@ -50,6 +50,7 @@ export class Rest extends pulumi.ComponentResource {
         this.schemas = exposedSchemas(config.apps);
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "rest",
@@ -65,8 +66,12 @@ export class Rest extends pulumi.ComponentResource {
                 ],
                 env: [
                     ...bundle.env("rest"),
-                    // The same secret under the name SQL reads as current_setting('app.settings.jwt_secret').
-                    bundle.envAs("rest", "PGRST_JWT_SECRET", "PGRST_APP_SETTINGS_JWT_SECRET"),
+                    ...(config.release === "seed"
+                        // The same secret under the name SQL reads as current_setting('app.settings.jwt_secret').
+                        ? [bundle.envAs("rest", "PGRST_JWT_SECRET", "PGRST_APP_SETTINGS_JWT_SECRET")]
+                        // v14 gets a JWKS there, which SQL has no use for; upstream dropped the setting
+                        // (supabase/supabase@1f37f2a9:docker/docker-compose.yml, the rest service).
+                        : []),
                     { name: "PGRST_SERVER_PORT", value: String(port) },
                     { name: "PGRST_ADMIN_SERVER_PORT", value: String(POSTGREST_ADMIN_PORT) },
                     { name: "PGRST_DB_SCHEMAS", value: this.schemas.join(",") },

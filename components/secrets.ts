@@ -3,7 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
-import { signApiKey } from "./api-keys";
+import { Release } from "../policies/rules/releases";
+import { apiKeyClaims, ApiKeyRole, signApiKey } from "./api-keys";
+import { issuerJwtKeys, opaqueKey, publicJwks, signEs256, SigningKey, verifierJwks } from "./keys/jwks";
+import { JwtSigningKeys } from "./keys/signing-keys";
 import { GeneratedSecret } from "./generated-secret";
 import { databaseUrl } from "./endpoints";
 import { checksumOf, workloadLabels } from "./workload";
@@ -20,6 +23,36 @@ export interface BundleValues {
     dashboardPassword: pulumi.Output<string>;
     pgMetaCryptoKey: pulumi.Output<string>;
     secretKeyBase: pulumi.Output<string>;
+    /** The ES256 and opaque keys; only in releases that have them (hasAsymmetricKeys). */
+    asymmetric?: AsymmetricKeys;
+}
+
+/**
+ * The new API keys of release v0.8.2, beside the legacy HS256 ones: ES256 JWTs signed by the
+ * stack's current signing key, the opaque sb_ keys the gateway maps to them, and the key sets.
+ */
+export interface AsymmetricKeys {
+    /** Newest first; the first signs. Secret. */
+    signingKeys: pulumi.Output<SigningKey[]>;
+    /** ES256 anon JWT (what the gateway substitutes for the publishable key). Not secret. */
+    anonKey: pulumi.Output<string>;
+    /** ES256 service_role JWT. Secret. */
+    serviceRoleKey: pulumi.Output<string>;
+    /** sb_publishable_…: the client key, safe in a browser (RLS decides). Not secret. */
+    publishableKey: pulumi.Output<string>;
+    /** sb_secret_…: the server key, bypasses RLS. Secret. */
+    secretKey: pulumi.Output<string>;
+    /** Public EC keys only, as JSON: what clients verify session tokens with. Not secret. */
+    jwks: pulumi.Output<string>;
+    /** EC public keys plus the legacy secret as an oct key, as JSON: for the verifying services. Secret. */
+    verifierJwks: pulumi.Output<string>;
+    /** GoTrue's GOTRUE_JWT_KEYS (private signing key, retired keys, legacy secret), as JSON. Secret. */
+    issuerKeys: pulumi.Output<string>;
+}
+
+/** Releases whose services take ES256 signing keys and opaque API keys. */
+export function hasAsymmetricKeys(release: Release): boolean {
+    return release !== "seed";
 }
 
 /** Workloads that get a scoped Secret. */
@@ -32,9 +65,11 @@ export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | 
 export function secretScopes(values: BundleValues, config: PlatformConfig): Record<SecretScope, Record<string, pulumi.Output<string>>> {
     const ns = config.namespace;
     const url = (role: string, query = "") => values.postgresPassword.apply((pw) => databaseUrl(role, pw, ns, query));
+    const next = values.asymmetric;
     const gotrue: Record<string, pulumi.Output<string>> = {
         GOTRUE_DB_DATABASE_URL: url("supabase_auth_admin", "?search_path=auth"),
         GOTRUE_JWT_SECRET: values.jwtSecret,
+        ...(next ? { GOTRUE_JWT_KEYS: next.issuerKeys } : {}),
     };
     if (config.auth.smtp?.pass) gotrue.GOTRUE_SMTP_PASS = config.auth.smtp.pass;
     for (const provider of config.auth.oauth) {
@@ -42,7 +77,8 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
     }
     const storage: Record<string, pulumi.Output<string>> = {
         DATABASE_URL: url("supabase_storage_admin"),
-        PGRST_JWT_SECRET: values.jwtSecret,
+        // storage-api v1 renamed PGRST_JWT_SECRET and verifies ES256 tokens from JWT_JWKS.
+        ...(next ? { AUTH_JWT_SECRET: values.jwtSecret, JWT_JWKS: next.verifierJwks } : { PGRST_JWT_SECRET: values.jwtSecret }),
         ANON_KEY: values.anonKey,
         SERVICE_KEY: values.serviceRoleKey,
     };
@@ -59,7 +95,8 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
     return {
         postgres: { POSTGRES_PASSWORD: values.postgresPassword },
         gotrue,
-        rest: { PGRST_DB_URI: url("authenticator"), PGRST_JWT_SECRET: values.jwtSecret },
+        // PostgREST 14 takes a JWKS in PGRST_JWT_SECRET: ES256 tokens and legacy HS256 ones verify.
+        rest: { PGRST_DB_URI: url("authenticator"), PGRST_JWT_SECRET: next ? next.verifierJwks : values.jwtSecret },
         storage,
         meta: { PG_META_DB_PASSWORD: values.postgresPassword, CRYPTO_KEY: values.pgMetaCryptoKey },
         studio: {
@@ -68,6 +105,7 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
             SUPABASE_SERVICE_KEY: values.serviceRoleKey,
             AUTH_JWT_SECRET: values.jwtSecret,
             PG_META_CRYPTO_KEY: values.pgMetaCryptoKey,
+            ...(next ? { SUPABASE_PUBLISHABLE_KEY: next.publishableKey, SUPABASE_SECRET_KEY: next.secretKey } : {}),
         },
         backup,
     };
@@ -105,6 +143,7 @@ export class SecretBundle extends pulumi.ComponentResource {
             dashboardPassword: pulumi.secret(password("dashboard-password", 32)),
             pgMetaCryptoKey: pulumi.secret(password("pg-meta-crypto-key", 48)),
             secretKeyBase: pulumi.secret(password("secret-key-base", 64)),
+            asymmetric: hasAsymmetricKeys(config.release) ? this.asymmetricKeys(name, config, keepers, pulumi.secret(jwtSecret)) : undefined,
         };
 
         const scopes = secretScopes(this.values, config);
@@ -123,6 +162,30 @@ export class SecretBundle extends pulumi.ComponentResource {
             };
         }
         this.registerOutputs({ anonKey: this.values.anonKey, serviceRoleKey: this.values.serviceRoleKey });
+    }
+
+    private asymmetricKeys(name: string, config: PlatformConfig, keepers: Record<string, string>, jwtSecret: pulumi.Output<string>): AsymmetricKeys {
+        const signing = new JwtSigningKeys(`${name}-signing-keys`, {
+            keepers, signingKeyRotation: config.keys.signingKeyRotation, retain: config.keys.retainedSigningKeys,
+        }, { parent: this });
+        const keys = signing.keys;
+        // Signed with the current key from fixed claims (RFC 6979): identical on every run.
+        const sign = (role: ApiKeyRole) => keys.apply((k) => signEs256(k[0], apiKeyClaims(role, config.keys.issuedAt, config.keys.apiKeyLifetimeDays)));
+        // Opaque keys rotate with `rotation` or on their own with `apiKeyRotation`.
+        const opaqueKeepers = { ...keepers, apiKeyRotation: String(config.keys.apiKeyRotation) };
+        const opaque = (kind: "publishable" | "secret") =>
+            new GeneratedSecret(`${name}-${kind}-key`, { length: 22, alphabet: "base64url", keepers: opaqueKeepers }, { parent: this }).result
+                .apply((random) => opaqueKey(kind, random));
+        return {
+            signingKeys: pulumi.secret(keys),
+            anonKey: pulumi.unsecret(sign("anon")),
+            serviceRoleKey: pulumi.secret(sign("service_role")),
+            publishableKey: pulumi.unsecret(opaque("publishable")),
+            secretKey: pulumi.secret(opaque("secret")),
+            jwks: pulumi.unsecret(keys.apply((k) => JSON.stringify(publicJwks(k)))),
+            verifierJwks: pulumi.secret(pulumi.all([keys, jwtSecret]).apply(([k, secret]) => JSON.stringify(verifierJwks(k, secret)))),
+            issuerKeys: pulumi.secret(pulumi.all([keys, jwtSecret]).apply(([k, secret]) => JSON.stringify(issuerJwtKeys(k, secret)))),
+        };
     }
 
     /** Name of a workload's Secret. */

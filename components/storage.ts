@@ -129,6 +129,7 @@ export class Storage extends pulumi.ComponentResource {
         const imgproxyHealth = { exec: { command: ["imgproxy", "health"] } };
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "storage",

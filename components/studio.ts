@@ -58,6 +58,7 @@ export class Studio extends pulumi.ComponentResource {
         };
 
         this.workload = new Workload({
+            release: config.release,
             namespace: args.namespace,
             name: serviceName,
             component: "dashboard",

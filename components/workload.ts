@@ -3,6 +3,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { Release, RELEASE_ANNOTATION } from "../policies/rules/releases";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -59,6 +60,8 @@ export function checksumOf(key: pulumi.Input<string>, parts: pulumi.Input<string
 
 export interface WorkloadArgs {
     namespace: pulumi.Input<string>;
+    /** The release the workload is rendered for; the policy pack holds its images to it. */
+    release: Release;
     /** Name of the workload, its Service (the in-cluster DNS name) and its ServiceAccount. */
     name: string;
     /** Value of the app.kubernetes.io/component label, e.g. "gateway" or "database". */
@@ -117,6 +120,8 @@ export class Workload {
         const labels = workloadLabels(args.name, args.component);
         const selector = selectorLabels(args.name);
         const metadata = (name: string) => ({ name, namespace: args.namespace, labels });
+        // On the workload object only: a pod-template annotation would roll every pod.
+        const releaseAnnotations = { [RELEASE_ANNOTATION]: args.release };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(`${args.name}-sa`, {
             metadata: metadata(args.name),
@@ -150,7 +155,7 @@ export class Workload {
                 spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: args.servicePorts },
             }, opts);
             this.statefulSet = new k8s.apps.v1.StatefulSet(args.name, {
-                metadata: metadata(args.name),
+                metadata: { ...metadata(args.name), annotations: releaseAnnotations },
                 spec: {
                     serviceName: this.headlessService.metadata.name,
                     replicas: args.replicas,
@@ -163,7 +168,7 @@ export class Workload {
             }, opts);
         } else {
             this.deployment = new k8s.apps.v1.Deployment(args.name, {
-                metadata: metadata(args.name),
+                metadata: { ...metadata(args.name), annotations: releaseAnnotations },
                 spec: {
                     replicas: args.replicas,
                     selector: { matchLabels: selector },

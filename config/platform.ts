@@ -1,8 +1,9 @@
 // The checked stack values grouped the way the components read them; PlatformConfig is this
 // function's result type, so the shape is written once. Secret values become secret Outputs here.
 import * as pulumi from "@pulumi/pulumi";
+import { RELEASES } from "../policies/rules/releases";
 import {
-    DEFAULT_IMAGES, ImageName, imageKey, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, replicasKey, SCALABLE_SERVICES,
+    IMAGE_NAMES, ImageName, imageKey, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, replicasKey, SCALABLE_SERVICES,
     ScalableService, StackValues,
 } from "./schema";
 import { tunnelPort } from "../components/database/tunnel";
@@ -36,6 +37,11 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
             issuedAt: v.jwtIssuedAt,
             apiKeyLifetimeDays: v.apiKeyLifetimeDays,
             jwtExpirySeconds: v.jwtExpirySeconds,
+            /** Release v0.8.2: a new ES256 signing key per bump; `retainedSigningKeys` old ones still verify. */
+            signingKeyRotation: v.signingKeyRotation,
+            retainedSigningKeys: v.signingKeysRetained,
+            /** Release v0.8.2: new opaque sb_ keys per bump. */
+            apiKeyRotation: v.apiKeyRotation,
             /** A user-supplied JWT secret; generated when undefined. */
             jwtSecret: secretOrUndefined(v.jwtSecret),
         },
@@ -56,8 +62,13 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
             memory: v.postgresMemory,
             cpu: v.postgresCpu,
             maxConnections: v.postgresMaxConnections,
+            /** A change of PostgreSQL major on an existing volume is refused unless this is set. */
+            allowMajorUpgrade: v.allowPostgresMajorUpgrade,
         },
-        images: Object.fromEntries((Object.keys(DEFAULT_IMAGES) as ImageName[]).map((n) => [n, v[imageKey(n)]])) as Record<ImageName, string>,
+        /** The upstream release the stack runs; each service reads its release's differences from it. */
+        release: v.release,
+        /** Each workload's image: the stack's override, else the release's pin. */
+        images: Object.fromEntries(IMAGE_NAMES.map((n) => [n, v[imageKey(n)] || RELEASES[v.release].images[n]])) as Record<ImageName, string>,
         replicas: Object.fromEntries(SCALABLE_SERVICES.map((s) => [s, v[replicasKey(s)]])) as Record<ScalableService, number>,
         auth: {
             siteUrl: v.siteUrl,

@@ -3,6 +3,7 @@
 // `config:` block and the README's config reference are generated from KEYS (npm run config:sync),
 // and PlatformConfig is the typed result of STACK_SCHEMA (config/platform.ts).
 import { z } from "zod";
+import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../policies/rules/releases";
 import { appDefinitionProblems } from "../components/database/apps";
 import { configuredBudget } from "./budget";
 import { boolean, integer, list, oneOf, secret, text } from "./keys";
@@ -14,18 +15,10 @@ import {
 
 export const PROJECT_NAME = "supabase-platform";
 
-/** The default image of every workload: the seed's tags, each overridable per stack. */
-export const DEFAULT_IMAGES = {
-    postgres: "supabase/postgres:15.1.1.78",
-    gotrue: "supabase/gotrue:v2.132.3",
-    rest: "postgrest/postgrest:v12.0.2",
-    storage: "supabase/storage-api:v0.43.11",
-    imgproxy: "darthsim/imgproxy:v3.8.0",
-    meta: "supabase/postgres-meta:v0.68.0",
-    studio: "supabase/studio:20240729-ce42139",
-    kong: "kong:2.8.1",
-} as const;
-export type ImageName = keyof typeof DEFAULT_IMAGES;
+/** Every workload's image comes from the stack's release (policies/rules/releases.ts), each overridable per stack. */
+export const IMAGE_NAMES = ["postgres", "gotrue", "rest", "storage", "imgproxy", "meta", "studio", "kong", "realtime"] as const satisfies readonly (keyof ReleaseImages)[];
+export type ImageName = (typeof IMAGE_NAMES)[number];
+const releasePins = (name: ImageName) => RELEASE_NAMES.map((r) => `${r}: ${RELEASES[r].images[name]}`).join(", ");
 
 /** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
 export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio"] as const;
@@ -64,9 +57,14 @@ function oauthKeys() {
 const NOW = () => Math.floor(Date.now() / 1000);
 
 export const KEYS = {
+    release: oneOf(RELEASE_NAMES, { default: "seed", description: "The upstream release whose image set, configuration and keys the stack runs: seed (mid-2024 pins, PostgreSQL 15, legacy keys) or v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
+    allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
     apps: list("apps", { description: "App schemas (SQL identifiers) the platform hosts, e.g. [home_portal, money_tracker]. Each is exposed through PostgREST; Supabase's own schemas (auth, storage, public, …, pg_*) are refused.", rules: [appSchemaName], unique: "app names must be unique" }),
     rotation: integer({ default: 0, min: 0, description: "Bump to regenerate every generated secret (JWT secret, keys, passwords); every consumer rolls." }),
+    signingKeyRotation: integer({ default: 0, min: 0, description: "Release v0.8.2: bump to sign with a new ES256 key. The previous keys stay in the JWKS (signingKeysRetained), so sessions they signed keep verifying until they expire." }),
+    signingKeysRetained: integer({ default: 1, min: 1, max: 10, description: "Release v0.8.2: how many retired ES256 keys stay verifiable after a signingKeyRotation. Rotate again only once sessions signed by the oldest retained key have expired (jwtExpirySeconds)." }),
+    apiKeyRotation: integer({ default: 0, min: 0, description: "Release v0.8.2: bump to issue new opaque sb_publishable_/sb_secret_ keys; the old ones stop working at once (e.g. after a leak). Signing keys and JWTs stay." }),
     jwtIssuedAt: integer({
         default: 1767225600, min: 1, description: "The `iat` (Unix seconds) of the anon and service_role keys. Fixed in config so the keys are identical on every run.",
         rules: [(iat) => (iat > NOW() + 300 ? "lies in the future; services reject keys issued later than now. Use the current Unix time (`date +%s`)" : undefined)],
@@ -86,8 +84,8 @@ export const KEYS = {
     postgresMemory: text({ default: "2Gi", description: "Memory request and limit of PostgreSQL (Guaranteed QoS; at least 256Mi).", rules: [byteSize(256 * 2 ** 20, "256Mi; PostgreSQL with Supabase's extensions is OOM-killed below it")] }),
     postgresCpu: text({ default: "1", description: "CPU request of PostgreSQL (Kubernetes quantity, e.g. 1 or 500m).", rules: [cpuQuantity] }),
     postgresMaxConnections: integer({ default: 100, min: 20, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions." }),
-    ...keysFor(Object.keys(DEFAULT_IMAGES) as ImageName[], imageKey, (name) =>
-        text({ default: DEFAULT_IMAGES[name], description: `Image of ${name} (OCI reference, pinned tag or digest, never latest).`, rules: [pinnedImage(DEFAULT_IMAGES[name])] })),
+    ...keysFor(IMAGE_NAMES, imageKey, (name) =>
+        text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's (${releasePins(name)}).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
     ...keysFor(SCALABLE_SERVICES, replicasKey, (name) => integer({ default: 1, min: 1, max: 100, description: `Replicas of ${name}.` })),
     siteUrl: text({ default: "http://localhost:3000", description: "GoTrue SITE_URL: the app URL used in e-mail links and redirects.", rules: [httpUrl("https://app.example.com")] }),
     additionalRedirectUrls: list("additionalRedirectUrls", { description: "Extra redirect URLs GoTrue accepts (GOTRUE_URI_ALLOW_LIST): absolute URLs or globs such as https://*.example.com/**.", rules: [redirectUrl], unique: "each URL once" }),
@@ -154,6 +152,17 @@ const requiredWhen = (v: StackValues, report: Report, when: string, keys: Config
 };
 
 export const CROSS_RULES: CrossRule[] = [
+    {
+        name: "new-key settings need a release that has the new keys",
+        keys: ["release", "signingKeyRotation", "signingKeysRetained", "apiKeyRotation"],
+        check: (v, report) => {
+            if (v.release !== "seed") return;
+            const defaults = { signingKeyRotation: 0, signingKeysRetained: 1, apiKeyRotation: 0 } as const;
+            for (const [key, fallback] of Object.entries(defaults) as [keyof typeof defaults, number][]) {
+                if (v[key] !== fallback) report(key, v[key], `applies to the ES256 and opaque keys of release v0.8.2; release seed has only the legacy HS256 keys (bump rotation instead), so unset it or set release to v0.8.2`);
+            }
+        },
+    },
     {
         name: "API keys still valid",
         keys: ["jwtIssuedAt", "apiKeyLifetimeDays"],

@@ -5,9 +5,12 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { generate, GeneratedSecretInputs } from "../components/generated-secret";
+import { signingKeyFromScalar } from "../components/keys/jwks";
+import { rotatedKeys, SigningKeysInputs } from "../components/keys/signing-keys";
 import { readProjectFile, stackConfig } from "./stack-config";
 
 const GENERATED_SECRET_TYPE = "pulumi-nodejs:dynamic/secrets:GeneratedSecret";
+const SIGNING_KEYS_TYPE = "pulumi-nodejs:dynamic/keys:JwtSigningKeys";
 
 export interface RecordedResource {
     urn: string;
@@ -72,11 +75,28 @@ function generatedSecretResult(type: string, name: string, inputs: Record<string
     return generate(inputs as GeneratedSecretInputs, (max) => digest(type, name, inputs.keepers ?? {}, inputs.length, counter++).readUInt32BE(0) % max);
 }
 
+/**
+ * A JwtSigningKeys set, reproducible: one key per rotation step up to signingKeyRotation, each
+ * derived from the resource, keepers and step, then retained as the provider's updates would.
+ */
+function signingKeysResult(name: string, inputs: Record<string, any>) {
+    const { keepers, signingKeyRotation, retain } = inputs as SigningKeysInputs;
+    let keys: ReturnType<typeof signingKeyFromScalar>[] = [];
+    for (let step = 0; step <= signingKeyRotation; step++) {
+        const seed = digest(SIGNING_KEYS_TYPE, name, keepers ?? {}, step);
+        const kid = [...digest("kid", name, keepers ?? {}, step).subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+        keys = rotatedKeys(keys, signingKeyFromScalar(seed, `${kid.slice(0, 8)}-${kid.slice(8, 12)}-${kid.slice(12, 16)}-${kid.slice(16, 20)}-${kid.slice(20)}`), retain);
+    }
+    return keys;
+}
+
 /** What a provider would add to a resource's inputs. */
 function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     const state: Record<string, any> = { ...inputs };
     if (type === GENERATED_SECRET_TYPE) {
         state.result = pulumi.secret(generatedSecretResult(type, name, inputs));
+    } else if (type === SIGNING_KEYS_TYPE) {
+        state.keys = pulumi.secret(signingKeysResult(name, inputs));
     } else if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) {
         const metadata = { ...(inputs.metadata ?? {}) };
         if (!metadata.name) {
