@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
+import { Release } from "../policies/rules/releases";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { ServiceArgs, waitForDatabase } from "./service-support";
 import { plainEnv, restrictedContainerSecurity, Workload } from "./workload";
@@ -18,17 +19,34 @@ export const GOTRUE_UID = 1000;
 export const GOTRUE_DB_POOL_SIZE = 10;
 
 /** Where a provider sends the browser back: GoTrue's callback behind the external gateway. */
-export function oauthRedirectUri(apiExternalUrl: string): string {
-    return `${apiExternalUrl}/auth/v1/callback`;
+export function oauthRedirectUri(gatewayUrl: string): string {
+    return `${gatewayUrl}/auth/v1/callback`;
+}
+
+/**
+ * API_EXTERNAL_URL: GoTrue's own public base. The seed's GoTrue appends its paths to the gateway
+ * URL itself; newer ones take the base with /auth/v1 and also use it as the token issuer
+ * (upstream changelog 47093; supabase/supabase@1f37f2a9:docker/docker-compose.yml, the auth service).
+ */
+export function apiExternalUrl(release: Release, gatewayUrl: string): string {
+    return release === "seed" ? gatewayUrl : `${gatewayUrl}/auth/v1`;
+}
+
+/** What a release adds: the issuer of its tokens (GOTRUE_JWT_KEYS comes from the Secret). */
+function releaseEnv(release: Release, gatewayUrl: string): Record<string, string> {
+    if (release === "seed") return {};
+    // `iss` of every token and the base of /.well-known/openid-configuration (supabase/auth@v2.196.0).
+    return { GOTRUE_JWT_ISSUER: apiExternalUrl(release, gatewayUrl) };
 }
 
 /** The non-secret environment; secrets are added from the gotrue Secret by the component. */
-export function gotrueEnv(config: PlatformConfig, apiExternalUrl: string): EnvVar[] {
+export function gotrueEnv(config: PlatformConfig, gatewayUrl: string): EnvVar[] {
     const { auth } = config;
     const env: Record<string, string> = {
         GOTRUE_API_HOST: "0.0.0.0",
         GOTRUE_API_PORT: String(SERVICES.gotrue.port),
-        API_EXTERNAL_URL: apiExternalUrl,
+        API_EXTERNAL_URL: apiExternalUrl(config.release, gatewayUrl),
+        ...releaseEnv(config.release, gatewayUrl),
         GOTRUE_DB_DRIVER: "postgres",
         GOTRUE_DB_MAX_POOL_SIZE: String(GOTRUE_DB_POOL_SIZE),
         GOTRUE_SITE_URL: auth.siteUrl,
@@ -62,14 +80,14 @@ export function gotrueEnv(config: PlatformConfig, apiExternalUrl: string): EnvVa
         const prefix = `GOTRUE_EXTERNAL_${provider.toUpperCase()}`;
         env[`${prefix}_ENABLED`] = "true";
         env[`${prefix}_CLIENT_ID`] = clientId;
-        env[`${prefix}_REDIRECT_URI`] = oauthRedirectUri(apiExternalUrl);
+        env[`${prefix}_REDIRECT_URI`] = oauthRedirectUri(gatewayUrl);
     }
     return plainEnv(env);
 }
 
 export interface GoTrueArgs extends ServiceArgs {
-    /** The gateway's external URL (API_EXTERNAL_URL); OAuth callbacks and mail links use it. */
-    apiExternalUrl: string;
+    /** The gateway's external URL; API_EXTERNAL_URL, OAuth callbacks and mail links derive from it. */
+    gatewayUrl: string;
 }
 
 export class GoTrue extends pulumi.ComponentResource {
@@ -100,7 +118,7 @@ export class GoTrue extends pulumi.ComponentResource {
                 name: "gotrue",
                 image: config.images.gotrue,
                 ports: [{ name: "http", containerPort: port }],
-                env: [...gotrueEnv(config, args.apiExternalUrl), ...bundle.env("gotrue")],
+                env: [...gotrueEnv(config, args.gatewayUrl), ...bundle.env("gotrue")],
                 // Migrations of the auth schema run before the port opens; give them time
                 // before liveness applies.
                 startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },

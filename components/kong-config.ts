@@ -24,6 +24,23 @@ export interface KongConfigInput {
     namespace: string;
     /** Base URLs (no trailing slash) replacing the in-cluster Services of endpoints.ts. */
     upstreams?: Partial<Record<KongUpstream, string>>;
+    /**
+     * Release v0.8.2 (Kong 3.9, expressions router): the opaque keys, accepted beside the legacy
+     * ones, and the ES256 JWTs the gateway sends upstream in their place. Absent for the seed.
+     */
+    asymmetric?: OpaqueKeyMapping;
+}
+
+/** The opaque keys and the JWTs the gateway substitutes for them, as upstream's gateway does. */
+export interface OpaqueKeyMapping {
+    /** sb_publishable_…: consumer `anon`. */
+    publishableKey: string;
+    /** sb_secret_…: consumer `service_role`. */
+    secretKey: string;
+    /** ES256 anon JWT sent upstream for the publishable key. */
+    anonJwt: string;
+    /** ES256 service_role JWT sent upstream for the secret key. */
+    serviceRoleJwt: string;
 }
 
 export interface KongPlugin {
@@ -34,7 +51,10 @@ export interface KongPlugin {
 export interface KongRoute {
     name: string;
     strip_path: boolean;
-    paths: string[];
+    /** Prefix paths (the traditional router; also accepted by the expressions router). */
+    paths?: string[];
+    /** An expressions-router match (Kong 3 with KONG_ROUTER_FLAVOR=expressions); outranks every prefix. */
+    expression?: string;
 }
 
 export interface KongService {
@@ -47,6 +67,11 @@ export interface KongService {
 export interface KongConsumer {
     username: string;
     keyauth_credentials?: { key: string }[];
+}
+
+/** KONG_ROUTER_FLAVOR a config needs: `expressions` once any route matches by expression. */
+export function routerFlavor(config: KongDeclarativeConfig): "traditional_compatible" | "expressions" {
+    return config.services.some((s) => s.routes.some((r) => r.expression !== undefined)) ? "expressions" : "traditional_compatible";
 }
 
 export interface KongDeclarativeConfig {
@@ -95,6 +120,50 @@ function service(name: string, url: string, path: string, plugins: KongPlugin[])
     return { name, url, routes: [{ name: `${name}-route`, strip_path: true, paths: [path] }], plugins };
 }
 
+function expressionService(name: string, url: string, expression: string, plugins: KongPlugin[]): KongService {
+    return { name, url, routes: [{ name: `${name}-route`, strip_path: true, expression }], plugins };
+}
+
+/** The path whose GET returns PostgREST's OpenAPI document. */
+export const OPENAPI_PATH = "/rest/v1/";
+
+/** What a key may hold to be pasted into a Lua string literal: base64url, dots (JWTs) and underscores. */
+const LUA_SAFE_KEY = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * The Lua expression (a request-transformer template) giving the Authorization header sent upstream,
+ * with upstream's semantics (supabase/supabase@1f37f2a9:docker/volumes/api/kong-entrypoint.sh):
+ * a client's own Authorization passes unless it carries an sb_ key; else the secret key becomes the
+ * service_role JWT, the publishable key the anon JWT, and any other apikey (a legacy JWT) is sent as
+ * the bearer itself. Kong runs it in its Lua sandbox (untrusted_lua=sandbox, the default).
+ */
+export function authorizationExpression(keys: OpaqueKeyMapping): string {
+    return [
+        "(headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization)",
+        `(headers.apikey == '${keys.secretKey}' and 'Bearer ${keys.serviceRoleJwt}')`,
+        `(headers.apikey == '${keys.publishableKey}' and 'Bearer ${keys.anonJwt}')`,
+        "(headers.apikey ~= nil and 'Bearer ' .. headers.apikey)",
+        "''",
+    ].join(" or ");
+}
+
+/**
+ * request-transformer: `replace` sets Authorization when the client sent one, `add` when it did
+ * not, so it is set either way; `extraAdd` are further headers added (one plugin per route).
+ */
+function authorizationFromKey(keys: OpaqueKeyMapping, extraAdd: string[] = []): KongPlugin {
+    const headers = [`Authorization:$((${authorizationExpression(keys)}))`];
+    return { name: "request-transformer", config: { replace: { headers }, add: { headers: [...headers, ...extraAdd] } } };
+}
+
+/** Storage treats an empty Authorization as a malformed token; a request without a key must reach it with none. */
+function dropEmptyAuthorization(): KongPlugin {
+    return {
+        name: "post-function",
+        config: { access: ["local auth = kong.request.get_header('authorization'); if auth == nil or auth:match('^%s*$') then kong.service.request.clear_header('Authorization') end"] },
+    };
+}
+
 function checkInput(input: KongConfigInput): void {
     const problems: string[] = [];
     for (const field of ["anonKey", "serviceRoleKey", "dashboardUsername", "dashboardPassword", "namespace"] as const) {
@@ -102,6 +171,14 @@ function checkInput(input: KongConfigInput): void {
     }
     // key-auth maps a key to exactly one consumer; equal keys would make service_role unreachable.
     if (input.anonKey && input.anonKey === input.serviceRoleKey) problems.push("anonKey equals serviceRoleKey");
+    if (input.asymmetric) {
+        const keys = { anonKey: input.anonKey, serviceRoleKey: input.serviceRoleKey, ...input.asymmetric };
+        for (const [field, value] of Object.entries(keys)) {
+            // Each value becomes a Lua string literal inside a request-transformer template.
+            if (!LUA_SAFE_KEY.test(value)) problems.push(`${field} holds characters outside A-Z a-z 0-9 . _ -`);
+        }
+        if (input.asymmetric.publishableKey === input.asymmetric.secretKey) problems.push("publishableKey equals secretKey");
+    }
     if (problems.length) throw new Error(`Cannot build the Kong config: ${problems.join("; ")}`);
 }
 
@@ -112,13 +189,18 @@ export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
     const gotrue = base("gotrue");
     const rest = base("rest");
     const studio = base("studio");
+    const opaque = input.asymmetric;
+    // Seed: key-auth hides the key and the services see no Authorization from the gateway. With the
+    // opaque keys the key stays (the template reads it) and Authorization carries the JWT.
+    const apiAuth = (hide: boolean): KongPlugin[] => (opaque ? [keyAuth(false)] : [keyAuth(hide)]);
+    const keysOf = (legacy: string, extra?: string) => [legacy, ...(extra ? [extra] : [])].map((key) => ({ key }));
     return {
         _format_version: "2.1",
         _transform: true,
         consumers: [
             { username: DASHBOARD_CONSUMER },
-            { username: "anon", keyauth_credentials: [{ key: input.anonKey }] },
-            { username: "service_role", keyauth_credentials: [{ key: input.serviceRoleKey }] },
+            { username: "anon", keyauth_credentials: keysOf(input.anonKey, opaque?.publishableKey) },
+            { username: "service_role", keyauth_credentials: keysOf(input.serviceRoleKey, opaque?.secretKey) },
         ],
         acls: [
             { consumer: "anon", group: ACL_GROUPS.anon },
@@ -132,17 +214,31 @@ export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
             service("auth-v1-open", `${gotrue}/verify`, "/auth/v1/verify", [cors()]),
             service("auth-v1-open-callback", `${gotrue}/callback`, "/auth/v1/callback", [cors()]),
             service("auth-v1-open-authorize", `${gotrue}/authorize`, "/auth/v1/authorize", [cors()]),
+            ...(opaque ? [
+                // Clients verify session tokens against the public keys (no key needed, as upstream).
+                service("auth-v1-open-jwks", `${gotrue}/.well-known/jwks.json`, "/auth/v1/.well-known/jwks.json", [cors()]),
+            ] : []),
             // GoTrue reads the apikey header itself, so it is passed through.
-            service("auth-v1", `${gotrue}/`, "/auth/v1/", [cors(), keyAuth(false), acl(apiGroups)]),
-            service("rest-v1", `${rest}/`, "/rest/v1/", [cors(), keyAuth(true), acl(apiGroups)]),
+            service("auth-v1", `${gotrue}/`, "/auth/v1/", [cors(), keyAuth(false), ...(opaque ? [authorizationFromKey(opaque)] : []), acl(apiGroups)]),
+            ...(opaque ? [
+                // The OpenAPI document lists every exposed table and function: service_role only
+                // (upstream's gateway fix, discussion #42949). Deeper paths fall through to rest-v1.
+                expressionService("rest-v1-openapi", `${rest}/`, `http.path == "${OPENAPI_PATH}"`, [cors(), keyAuth(false), authorizationFromKey(opaque), acl([ACL_GROUPS.admin])]),
+            ] : []),
+            service("rest-v1", `${rest}/`, "/rest/v1/", [cors(), ...apiAuth(true), ...(opaque ? [authorizationFromKey(opaque)] : []), acl(apiGroups)]),
             service("graphql-v1", `${rest}/rpc/graphql`, "/graphql/v1", [
                 cors(),
-                keyAuth(true),
-                { name: "request-transformer", config: { add: { headers: ["Content-Profile:graphql_public"] } } },
+                ...apiAuth(true),
+                opaque
+                    ? authorizationFromKey(opaque, ["Content-Profile:graphql_public"])
+                    : { name: "request-transformer", config: { add: { headers: ["Content-Profile:graphql_public"] } } },
                 acl(apiGroups),
             ]),
-            // Storage verifies the JWT itself and serves public buckets without any key.
-            service("storage-v1", `${base("storage")}/`, "/storage/v1/", [cors(), storageHeaders()]),
+            // Storage verifies the JWT itself and serves public buckets without any key; with the
+            // opaque keys the gateway still swaps one for its JWT, and drops an Authorization left empty.
+            service("storage-v1", `${base("storage")}/`, "/storage/v1/", [
+                cors(), storageHeaders(), ...(opaque ? [authorizationFromKey(opaque), dropEmptyAuthorization()] : []),
+            ]),
             // postgres-meta runs arbitrary SQL as a superuser: service_role only.
             service("meta", `${base("meta")}/`, "/pg/", [keyAuth(false), acl([ACL_GROUPS.admin])]),
             service("mcp-blocker", `${studio}/api/mcp`, "/api/mcp", [forbid()]),
@@ -215,6 +311,15 @@ export function routeTable(config: KongDeclarativeConfig): RouteSummary[] {
             : names.includes("key-auth") ? "api-key" : "open";
         const aclPlugin = s.plugins.find((p) => p.name === "acl");
         const groups = (aclPlugin?.config?.allow as string[] | undefined) ?? [];
-        return s.routes.flatMap((r) => r.paths.map((path) => ({ path, service: s.name, upstream: s.url, access, groups, plugins: names })));
+        return s.routes.flatMap((r) => routeMatches(r).map((path) => ({ path, service: s.name, upstream: s.url, access, groups, plugins: names })));
     });
+}
+
+/** What a route matches, for a reader: its prefixes, or `= <path>` for an exact-path expression. */
+export function routeMatches(route: KongRoute): string[] {
+    if (route.expression !== undefined) {
+        const exact = /^http\.path == "([^"]+)"$/.exec(route.expression);
+        return [exact ? `= ${exact[1]}` : route.expression];
+    }
+    return route.paths ?? [];
 }

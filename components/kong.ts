@@ -5,17 +5,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
+import { Release } from "../policies/rules/releases";
 import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "./cluster";
 import { SERVICES, serviceUrl } from "./endpoints";
-import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, toKongYaml } from "./kong-config";
+import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, OpaqueKeyMapping, routerFlavor, toKongYaml } from "./kong-config";
 import { SecretBundle } from "./secrets";
 import { checksumOf, plainEnv, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "./workload";
 
 /**
- * A fixed non-root UID. kong:2.8.1 creates its `kong` user with `adduser -S`, which fixes no
- * number (components/contracts/kong.ts); Kong writes only into its prefix volume, so any UID works.
+ * A fixed non-root UID per release. kong:2.8.1 creates its `kong` user with `adduser -S`, which
+ * fixes no number (components/contracts/kong.ts); Kong writes only into its prefix volume, so any
+ * UID works there. kong/kong:3.9.3 is built on Ubuntu 24.04 where Kong's own image check expects
+ * the kong user at 1001 (components/contracts/kong-3.9.3.ts); run as that.
  */
-export const KONG_UID = 1000;
+export const KONG_UID: Record<Release, number> = { seed: 1000, "v0.8.2": 1001 };
 /**
  * Kong's prefix (nginx.conf, logs, pids, default certificates, nginx temp dirs), on a volume.
  * Not the image default /usr/local/kong: the image ships OpenSSL and libyaml in /usr/local/kong/lib
@@ -83,20 +86,27 @@ export class Kong extends pulumi.ComponentResource {
             meta: args.upstreams.meta.url,
             studio: serviceUrl("studio", config.namespace),
         };
+        const next = values.asymmetric;
+        const opaque: pulumi.Output<OpaqueKeyMapping | undefined> = next
+            ? pulumi.all([next.publishableKey, next.secretKey, next.anonKey, next.serviceRoleKey])
+                .apply(([publishableKey, secretKey, anonJwt, serviceRoleJwt]) => ({ publishableKey, secretKey, anonJwt, serviceRoleJwt }))
+            : pulumi.output(undefined);
         const declarative: pulumi.Output<KongDeclarativeConfig> = pulumi
-            .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword])
-            .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword]) => buildKongConfig({
-                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams,
+            .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword, opaque])
+            .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, asymmetric]) => buildKongConfig({
+                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams, asymmetric,
             }));
         const kongYaml = pulumi.secret(declarative.apply(toKongYaml));
         // The plugin list follows from the routes alone, never from credential values, so it is
         // computed from the same routes with stand-in credentials: a plain string known at preview.
         // Derived from the real (secret, not yet generated) keys it would be unknown in a rotation's
         // preview, and the Kubernetes provider plans an unknown container env as a replacement.
-        const plugins = kongPlugins(buildKongConfig({
+        const routesOnly = buildKongConfig({
             anonKey: "stand-in-anon", serviceRoleKey: "stand-in-service-role", dashboardUsername: "stand-in", dashboardPassword: "stand-in",
             namespace: config.namespace, upstreams,
-        })).join(",");
+            asymmetric: next ? { publishableKey: "stand-in-publishable", secretKey: "stand-in-secret", anonJwt: "stand-in.anon.jwt", serviceRoleJwt: "stand-in.service.jwt" } : undefined,
+        });
+        const plugins = kongPlugins(routesOnly).join(",");
 
         this.configSecret = new k8s.core.v1.Secret(`${name}-config`, {
             metadata: { name: KONG_CONFIG_SECRET, namespace: args.namespace, labels },
@@ -114,6 +124,7 @@ export class Kong extends pulumi.ComponentResource {
             KONG_DATABASE: "off",
             KONG_DECLARATIVE_CONFIG: `${KONG_CONFIG_DIR}/${KONG_CONFIG_FILE}`,
             KONG_PLUGINS: plugins,
+            ...releaseEnv(config.release, routerFlavor(routesOnly)),
             // Prefer the last successful record type, then A: Services have no SRV worth asking for.
             KONG_DNS_ORDER: "LAST,A,CNAME",
             // Unprivileged ports, so the container needs no NET_BIND_SERVICE.
@@ -147,13 +158,12 @@ export class Kong extends pulumi.ComponentResource {
                     { name: "status", containerPort: KONG_STATUS_PORT },
                 ],
                 env: plainEnv(env),
-                // Status API (exists since 2.x; /status/ready only since 3.3): answers once a worker
-                // runs with the declarative config loaded. Liveness only asks whether the proxy
-                // accepts connections, so a slow upstream never restarts the gateway.
-                readinessProbe: { httpGet: { path: "/status", port: "status" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                // Status API: Liveness only asks whether the proxy accepts connections, so a slow
+                // upstream never restarts the gateway.
+                readinessProbe: { httpGet: { path: readinessPath(config.release), port: "status" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                securityContext: restrictedContainerSecurity(KONG_UID),
+                securityContext: restrictedContainerSecurity(KONG_UID[config.release]),
                 volumeMounts: [
                     // The entrypoint runs `kong prepare` into the prefix (nginx.conf, temp dirs, default cert).
                     { name: "kong-prefix", mountPath: KONG_PREFIX },
@@ -200,6 +210,21 @@ export class Kong extends pulumi.ComponentResource {
         this.dashboardUrl = assignedUrl(this.dashboardLoadBalancer, config.network.studioIp, DASHBOARD_PORT);
         this.registerOutputs({ apiUrl: this.apiUrl, dashboardUrl: this.dashboardUrl });
     }
+}
+
+/**
+ * The status API's readiness page. Kong 2.8 has only /status (it answers once a worker runs); 3.3+
+ * adds /status/ready, 200 only once every worker has loaded a non-empty DB-less config
+ * (Kong/kong@3.9.3, contracts/kong-3.9.3.ts).
+ */
+export function readinessPath(release: Release): string {
+    return release === "seed" ? "/status" : "/status/ready";
+}
+
+/** What Kong 3.9 adds: the router that understands the config's expression routes. */
+function releaseEnv(release: Release, flavor: ReturnType<typeof routerFlavor>): Record<string, string> {
+    if (release === "seed") return {};
+    return { KONG_ROUTER_FLAVOR: flavor };
 }
 
 /**

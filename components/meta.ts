@@ -2,6 +2,7 @@
 // authentication of its own, so it gets a ClusterIP Service only and nothing routes to it
 // from outside except what Kong is told to allow.
 import * as pulumi from "@pulumi/pulumi";
+import { Release } from "../policies/rules/releases";
 import { SERVICES, serviceHost, serviceUrl } from "./endpoints";
 import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
 import { restrictedContainerSecurity, Workload } from "./workload";
@@ -56,7 +57,7 @@ export class Meta extends pulumi.ComponentResource {
                     { name: "PG_META_DB_HOST", value: serviceHost("postgres", config.namespace) },
                     { name: "PG_META_DB_PORT", value: String(SERVICES.postgres.port) },
                     { name: "PG_META_DB_NAME", value: "postgres" },
-                    { name: "PG_META_DB_USER", value: "supabase_admin" },
+                    { name: "PG_META_DB_USER", value: metaDatabaseUser(config.release) },
                 ],
                 readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
@@ -74,4 +75,13 @@ export class Meta extends pulumi.ComponentResource {
         this.databaseConnections = replicas * META_DB_CONNECTIONS;
         this.registerOutputs({ url: this.url });
     }
+}
+
+/**
+ * The role meta (and Studio through it) connects as. Upstream moved both from supabase_admin to
+ * postgres in self-hosted 0.6.0 (changelog 46081; supabase/supabase@1f37f2a9:docker/docker-compose.yml,
+ * the meta service), so the dashboard no longer holds the superuser that owns Supabase's schemas.
+ */
+export function metaDatabaseUser(release: Release): string {
+    return release === "seed" ? "supabase_admin" : "postgres";
 }

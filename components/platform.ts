@@ -61,7 +61,7 @@ export class SupabasePlatform extends pulumi.ComponentResource {
 
         this.apiUrl = `http://${config.network.kongIp}:${SERVICES.kong.port}`;
         const services = { config, namespace, bundle: this.bundle, postgres: this.postgres };
-        this.gotrue = new GoTrue("gotrue", { ...services, apiExternalUrl: this.apiUrl }, { parent: this });
+        this.gotrue = new GoTrue("gotrue", { ...services, gatewayUrl: this.apiUrl }, { parent: this });
         this.rest = new Rest("rest", services, { parent: this });
         this.storage = new Storage("storage", { ...services, storageClass: this.cluster.storageClass }, { parent: this });
         if (config.dbAdmin.mode !== "none") {

@@ -2,6 +2,7 @@
 // Kong at /storage/v1. Objects live on a Longhorn volume or in an S3 bucket.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { Release } from "../policies/rules/releases";
 import { imageTag, PlatformConfig } from "../config";
 import { SERVICES, serviceUrl } from "./endpoints";
 import { scratchVolume, ServiceArgs, waitForDatabase } from "./service-support";
@@ -77,7 +78,9 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
         env.REGION = s3.region;
         if (s3.endpoint) {
             env.GLOBAL_S3_ENDPOINT = s3.endpoint;
-            env.GLOBAL_S3_PROTOCOL = new URL(s3.endpoint).protocol.replace(":", "");
+            // v1 reads the scheme from the endpoint URL and no longer reads GLOBAL_S3_PROTOCOL
+            // (supabase/storage@v1.70.6:src/config.ts; contracts/storage-v1.74.0.ts).
+            if (config.release === "seed") env.GLOBAL_S3_PROTOCOL = new URL(s3.endpoint).protocol.replace(":", "");
         }
         // Only "true" counts (src/config.ts:119); set either way so the manifest says which.
         env.GLOBAL_S3_FORCE_PATH_STYLE = String(s3.forcePathStyle);
@@ -87,7 +90,29 @@ export function storageEnv(config: PlatformConfig): EnvVar[] {
         env.GLOBAL_S3_BUCKET = "stub";
         env.REGION = "stub";
     }
+    Object.assign(env, releaseEnv(config.release));
     return plainEnv(env);
+}
+
+/**
+ * What storage-api v1 adds. Its S3-compatible endpoint is on unless turned off and would answer
+ * for any request signed with S3_PROTOCOL_* keys, which the program does not issue: off, so no
+ * second way into the buckets exists beside the JWT-checked API.
+ */
+function releaseEnv(release: Release): Record<string, string> {
+    if (release === "seed") return {};
+    return { S3_PROTOCOL_ENABLED: "false" };
+}
+
+/** imgproxy's env; v3.31 renamed WebP detection (IMGPROXY_ENABLE_WEBP_DETECTION is deprecated there). */
+export function imgproxyEnv(release: Release): k8s.types.input.core.v1.EnvVar[] {
+    return plainEnv({
+        // Loopback only: imgproxy is unauthenticated and can read the whole volume.
+        IMGPROXY_BIND: `${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}`,
+        IMGPROXY_LOCAL_FILESYSTEM_ROOT: "/",
+        IMGPROXY_USE_ETAG: "true",
+        ...(release === "seed" ? { IMGPROXY_ENABLE_WEBP_DETECTION: "true" } : { IMGPROXY_AUTO_WEBP: "true" }),
+    });
 }
 
 export interface StorageArgs extends ServiceArgs {
@@ -163,26 +188,26 @@ export class Storage extends pulumi.ComponentResource {
                 {
                     name: "imgproxy",
                     image: config.images.imgproxy,
-                    env: [
-                        // Loopback only: imgproxy is unauthenticated and can read the whole volume.
-                        { name: "IMGPROXY_BIND", value: `${IMGPROXY_LOOPBACK}:${IMGPROXY_PORT}` },
-                        { name: "IMGPROXY_LOCAL_FILESYSTEM_ROOT", value: "/" },
-                        { name: "IMGPROXY_USE_ETAG", value: "true" },
-                        { name: "IMGPROXY_ENABLE_WEBP_DETECTION", value: "true" },
-                    ],
+                    env: imgproxyEnv(config.release),
                     // Bound to loopback, so the kubelet cannot reach it over HTTP; `imgproxy health`
                     // runs inside the container.
                     readinessProbe: { ...imgproxyHealth, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                     livenessProbe: { ...imgproxyHealth, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 5 },
                     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
                     securityContext: restrictedContainerSecurity(IMGPROXY_UID),
-                    volumeMounts: [...dataMount(true), { name: "imgproxy-tmp", mountPath: "/tmp" }],
+                    volumeMounts: [
+                        ...dataMount(true),
+                        { name: "imgproxy-tmp", mountPath: "/tmp" },
+                        // v3.31's image leaves the fontconfig cache writable for the process.
+                        ...(config.release === "seed" ? [] : [{ name: "imgproxy-fontconfig", mountPath: "/var/cache/fontconfig" }]),
+                    ],
                 },
             ],
             volumes: [
                 ...(this.claim ? [{ name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } }] : []),
                 scratchVolume("tmp", "1Gi"),
                 scratchVolume("imgproxy-tmp"),
+                ...(config.release === "seed" ? [] : [scratchVolume("imgproxy-fontconfig", "64Mi")]),
             ],
             servicePorts: [{ name: "http", port, targetPort: "http" }],
         }, { parent: this, dependsOn: [args.postgres.ready] });

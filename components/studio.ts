@@ -3,7 +3,10 @@
 // <studioLoadBalancerIp>:3000 address).
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { SERVICES } from "./endpoints";
+import { Release } from "../policies/rules/releases";
+import { SERVICES, serviceHost } from "./endpoints";
+import { metaDatabaseUser } from "./meta";
+import { exposedSchemas } from "./rest";
 import { SecretBundle } from "./secrets";
 import { plainEnv, restrictedContainerSecurity, Workload } from "./workload";
 
@@ -55,7 +58,9 @@ export class Studio extends pulumi.ComponentResource {
             // No analytics (Logflare) is deployed.
             NEXT_PUBLIC_ENABLE_LOGS: "false",
             NEXT_TELEMETRY_DISABLED: "1",
+            ...releaseEnv(config),
         };
+        const health = studioHealthPath(config.release);
 
         this.workload = new Workload({
             release: config.release,
@@ -72,9 +77,7 @@ export class Studio extends pulumi.ComponentResource {
                     ...bundle.env("studio"),
                     ...plainEnv(env),
                 ],
-                // /api/profile: the health check the supabase/cli commit that pinned this image runs
-                // (internal/start/start.go:960 at 06133db0); 2025+ images moved it to /api/platform/profile.
-                readinessProbe: { httpGet: { path: "/api/profile", port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                readinessProbe: { httpGet: { path: health, port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "1Gi" } },
                 securityContext: restrictedContainerSecurity(STUDIO_UID),
@@ -92,4 +95,28 @@ export class Studio extends pulumi.ComponentResource {
         this.ready = this.workload.ready;
         this.registerOutputs({});
     }
+}
+
+/**
+ * The page Studio's own health checks fetch: /api/profile in the seed's build (supabase/cli@06133db0:
+ * internal/start/start.go:960); 2025+ images moved it to /api/platform/profile (contracts/studio-2026.09.07-sha-7996410.ts).
+ */
+export function studioHealthPath(release: Release): string {
+    return release === "seed" ? "/api/profile" : "/api/platform/profile";
+}
+
+/**
+ * What newer Studio builds read beyond the seed's: the database they reach through meta, and the
+ * role they edit as. Its code default is still supabase_admin; upstream sets postgres since 0.6.0
+ * (supabase/supabase@1f37f2a9:docker/docker-compose.yml, the studio service).
+ */
+function releaseEnv(config: PlatformConfig): Record<string, string> {
+    if (config.release === "seed") return {};
+    return {
+        POSTGRES_HOST: serviceHost("postgres", config.namespace),
+        POSTGRES_PORT: String(SERVICES.postgres.port),
+        POSTGRES_DB: "postgres",
+        POSTGRES_USER_READ_WRITE: metaDatabaseUser(config.release),
+        PGRST_DB_SCHEMAS: exposedSchemas(config.apps).join(","),
+    };
 }

@@ -63,7 +63,7 @@ describe("images: OCI distribution reference grammar, pinned", () => {
         ["kong@sha256:abc", "is not an image reference"],
         [`kong@sha256:${"A".repeat(64)}`, "not 64 lower-case hex digits"],
         [`kong@md5:${"a".repeat(32)}`, "digest algorithm (md5)"],
-        ["kong", "has no tag; pin a version, e.g. kong:2.8.1"],
+        ["kong", "has no tag; pin a version, e.g. kong/kong:3.9.3"],
         ["registry.local:5000/kong", "has no tag"],
         ["kong:latest", 'uses "latest"'],
         ["kong:LATEST", 'uses "latest"'],

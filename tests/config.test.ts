@@ -61,7 +61,7 @@ describe("stack config validation", () => {
 
     it("refuses an image without a tag", async () => {
         const message = await refused({ kongImage: "kong" });
-        expect(message).toContain('supabase-platform:kongImage = "kong": has no tag; pin a version, e.g. kong:2.8.1');
+        expect(message).toContain('supabase-platform:kongImage = "kong": has no tag; pin a version, e.g. kong/kong:3.9.3');
     });
 
     it("refuses an image tagged latest, even behind a registry port", async () => {

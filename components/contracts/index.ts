@@ -1,5 +1,16 @@
-// Every image contract, keyed by image reference without registry host ("kong:2.8.1").
+// Every image contract, keyed by image reference without registry host ("kong:2.8.1"): the seed's
+// images (<service>.ts) and those of release v0.8.2 and Realtime (<service>-<tag>.ts).
 import { GOTRUE_CONTRACT } from "./gotrue";
+import { GOTRUE_V2_196_0_CONTRACT } from "./gotrue-v2.196.0";
+import { IMGPROXY_V3_31_4_CONTRACT } from "./imgproxy-v3.31.4";
+import { KONG_3_9_3_CONTRACT } from "./kong-3.9.3";
+import { META_V0_99_0_CONTRACT } from "./meta-v0.99.0";
+import { POSTGRES_17_6_1_136_CONTRACT } from "./postgres-17.6.1.136";
+import { REALTIME_V2_134_10_CONTRACT } from "./realtime-v2.134.10";
+import { REALTIME_V2_29_15_CONTRACT } from "./realtime-v2.29.15";
+import { REST_V14_17_CONTRACT } from "./rest-v14.17";
+import { STORAGE_V1_74_0_CONTRACT } from "./storage-v1.74.0";
+import { STUDIO_2026_09_07_CONTRACT } from "./studio-2026.09.07-sha-7996410";
 import { imgproxyContract } from "./imgproxy";
 import { KONG_CONTRACT } from "./kong";
 import { metaContract } from "./meta";
@@ -10,7 +21,11 @@ import { studioContract } from "./studio";
 import { ImageContract } from "./types";
 
 export const CONTRACTS: Record<string, ImageContract> = Object.fromEntries(
-    [KONG_CONTRACT, POSTGRES_CONTRACT, GOTRUE_CONTRACT, REST_CONTRACT, storageContract, imgproxyContract, metaContract, studioContract].map((c) => [`${c.image}:${c.tag}`, c]),
+    [
+        KONG_CONTRACT, POSTGRES_CONTRACT, GOTRUE_CONTRACT, REST_CONTRACT, storageContract, imgproxyContract, metaContract, studioContract,
+        KONG_3_9_3_CONTRACT, POSTGRES_17_6_1_136_CONTRACT, GOTRUE_V2_196_0_CONTRACT, REST_V14_17_CONTRACT, STORAGE_V1_74_0_CONTRACT,
+        IMGPROXY_V3_31_4_CONTRACT, META_V0_99_0_CONTRACT, STUDIO_2026_09_07_CONTRACT, REALTIME_V2_29_15_CONTRACT, REALTIME_V2_134_10_CONTRACT,
+    ].map((c) => [`${c.image}:${c.tag}`, c]),
 );
 
 /**

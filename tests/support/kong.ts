@@ -1,13 +1,18 @@
-// A small model of how Kong 2.8 answers a request under a declarative config: longest-prefix
-// route match, then the plugins in Kong's order (request-termination, authentication, acl).
+// A small model of how Kong answers a request under a declarative config: an exact-path
+// expression route first (Kong 3 expressions router), else the longest prefix; then the plugins in
+// Kong's order (request-termination, authentication, acl, request-transformer, post-function). The
+// Authorization template of request-transformer runs in a real Lua VM (tests/support/lua.ts).
 // It lets tests ask "what happens to GET /pg/tables with the anon key" instead of reading
 // plugin lists.
 import { KongDeclarativeConfig, KongService } from "../../components/kong-config";
+import { evaluateTemplate, templateBody } from "./lua";
 
 export interface KongRequest {
     path: string;
     /** Value of the apikey header. */
     apikey?: string;
+    /** Value of the Authorization header the client sends. */
+    authorization?: string;
     /** Basic-auth credentials. */
     basic?: { username: string; password: string };
     /** Headers the upstream answers with (names lower-case); the outcome shows them after Kong. */
@@ -15,14 +20,26 @@ export interface KongRequest {
 }
 
 export type KongOutcome =
-    | { status: 200; service: string; upstream: string; consumer?: string; headers: Record<string, string> }
+    | {
+        status: 200; service: string; upstream: string; consumer?: string; headers: Record<string, string>;
+        /** The Authorization header the upstream receives (undefined: none). */
+        authorization?: string;
+    }
     | { status: 401 | 403 | 404; service?: string; reason: string };
 
 function matchService(config: KongDeclarativeConfig, path: string): { service: KongService; prefix: string } | undefined {
     let best: { service: KongService; prefix: string } | undefined;
     for (const service of config.services) {
         for (const route of service.routes) {
-            for (const prefix of route.paths) {
+            if (route.expression === undefined) continue;
+            const exact = /^http\.path == "([^"]+)"$/.exec(route.expression);
+            if (!exact) throw new Error(`the Kong model understands only exact-path expressions, not ${route.expression}`);
+            if (path === exact[1]) return { service, prefix: exact[1] };
+        }
+    }
+    for (const service of config.services) {
+        for (const route of service.routes) {
+            for (const prefix of route.paths ?? []) {
                 if (path.startsWith(prefix) && (!best || prefix.length > best.prefix.length)) best = { service, prefix };
             }
         }
@@ -57,11 +74,34 @@ export function simulateKong(config: KongDeclarativeConfig, request: KongRequest
         const allow = (acl.config?.allow as string[]) ?? [];
         if (!groups.some((g) => allow.includes(g))) return { status: 403, service: service.name, reason: "acl refused" };
     }
+    const authorization = upstreamAuthorization(plugin("request-transformer")?.config, request, !!plugin("post-function"));
     const strip = service.routes.some((r) => r.strip_path);
     const rest = strip ? request.path.slice(prefix.length) : request.path;
     const base = service.url.replace(/\/$/, "");
     const upstream = rest === "" ? service.url : `${base}/${rest.replace(/^\//, "")}`;
-    return { status: 200, service: service.name, upstream, consumer, headers: transformResponse(plugin("response-transformer")?.config, request.upstreamHeaders ?? {}) };
+    return {
+        status: 200, service: service.name, upstream, consumer, authorization,
+        headers: transformResponse(plugin("response-transformer")?.config, request.upstreamHeaders ?? {}),
+    };
+}
+
+/**
+ * request-transformer on Authorization: `replace` applies when the client sent the header, `add`
+ * when it did not; a `$(...)` value is evaluated with the request's headers. The post-function the
+ * storage route carries then clears a blank value.
+ */
+function upstreamAuthorization(config: Record<string, unknown> | undefined, request: KongRequest, clearsBlank: boolean): string | undefined {
+    let value = request.authorization;
+    const ops = (config ?? {}) as Record<string, { headers?: string[] } | undefined>;
+    const op = request.authorization === undefined ? "add" : "replace";
+    const entry = (ops[op]?.headers ?? []).find((h) => h.toLowerCase().startsWith("authorization:"));
+    if (entry) {
+        const raw = entry.slice("authorization:".length);
+        const body = templateBody(raw);
+        value = body === undefined ? raw : evaluateTemplate(body, { apikey: request.apikey, authorization: request.authorization });
+    }
+    if (clearsBlank && value !== undefined && value.trim() === "") return undefined;
+    return value;
 }
 
 type HeaderOps = Record<"remove" | "replace" | "add" | "append", { headers?: string[] } | undefined>;
