@@ -4,6 +4,7 @@
 # etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
 # Go module proxy with the ordinary `go` client, into a cache outside the checkout. Idempotent and
 # resumable: a component whose binaries are present is skipped; a failed one is rebuilt next run.
+# Optional: gotrue, from a local git snapshot of supabase/auth ($SUPABASE_AUTH_GIT), deps from the proxy.
 # Nothing here is third-party source: each component is a wrapper go.mod that requires a published
 # module version, and `go build` fetches it from the proxy.
 set -euo pipefail
@@ -19,7 +20,7 @@ case "${1:-}" in
     --check) mode="check" ;;
     --list) mode="list" ;;
     --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
@@ -34,6 +35,34 @@ COMPONENTS=(
     "kubernetes-provider:pulumi-resource-kubernetes"
     "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
 )
+
+# Optional components: missing ones do not fail --check, and the engine tier skips what needs them.
+# gotrue's module is refused by the proxy, so its source is a local git snapshot of supabase/auth
+# (a bare git dir holding tag $GOTRUE_VERSION): $SUPABASE_AUTH_GIT, else a fetched mirror at the
+# path pattern $SUPABASE_AUTH_MIRRORS/supabase+auth/* (default /work/.mirror, where this machine's
+# snapshot fetcher puts them). Its dependencies still come from the proxy.
+OPTIONAL=("gotrue:gotrue")
+
+has_tag() { git --git-dir="$1" rev-parse -q --verify "refs/tags/$GOTRUE_VERSION^{commit}" >/dev/null 2>&1; }
+
+gotrue_source() { # prints the snapshot's git dir, or nothing
+    local g
+    if [[ -n "${SUPABASE_AUTH_GIT:-}" ]]; then echo "$SUPABASE_AUTH_GIT"; return; fi
+    for g in "${SUPABASE_AUTH_MIRRORS:-/work/.mirror}"/supabase+auth/*; do
+        [[ -d "$g" ]] && has_tag "$g" && { echo "$g"; return; }
+    done
+    return 0
+}
+
+# One line on why gotrue is absent; empty when it can be built.
+gotrue_unavailable() {
+    local src; src="$(gotrue_source)"
+    if [[ -z "$src" ]]; then
+        echo "gotrue (optional) cannot be built here: the Go module proxy refuses $GOTRUE_MODULE and no local snapshot was given (set SUPABASE_AUTH_GIT to a bare git dir of supabase/auth holding tag $GOTRUE_VERSION); the engine tier skips its GoTrue scenario"
+    elif ! has_tag "$src"; then
+        echo "gotrue (optional) cannot be built here: SUPABASE_AUTH_GIT=$src is not a git dir holding tag $GOTRUE_VERSION; the engine tier skips its GoTrue scenario"
+    fi
+}
 
 have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 1; done; }
 
@@ -105,11 +134,35 @@ build_kubernetes() {
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
 }
 
+build_gotrue() {
+    # The tag's tree, exported from the snapshot (never checked out in place), built the way its
+    # Makefile does (CGO off, the version stamped into internal/utilities.Version), then checked.
+    local src d commit reported
+    src="$(gotrue_source)"; d="$TOOLS_WORK/gotrue"
+    has_tag "$src" || { echo "no tag $GOTRUE_VERSION in $src"; return 1; }
+    commit="$(git --git-dir="$src" rev-parse "refs/tags/$GOTRUE_VERSION^{commit}")"
+    echo "source: $src, tag $GOTRUE_VERSION = commit $commit"
+    [[ "$commit" == "$GOTRUE_COMMIT" ]] || { echo "tag $GOTRUE_VERSION in $src names $commit, not $GOTRUE_COMMIT (tools/versions.sh)"; return 1; }
+    rm -rf "$d"; mkdir -p "$d/src"
+    git --git-dir="$src" archive --format=tar "$commit" | tar -x -C "$d/src"
+    grep -qx "module $GOTRUE_MODULE" "$d/src/go.mod" || { echo "$d/src/go.mod is not module $GOTRUE_MODULE"; return 1; }
+    (cd "$d/src" && GOFLAGS= go mod download \
+        && GOFLAGS= go build -buildvcs=false -trimpath -o "$d/gotrue" \
+            -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$GOTRUE_VERSION" .)
+    reported="$("$d/gotrue" version 2>/dev/null | tail -n 1)"
+    [[ "$reported" == "$GOTRUE_VERSION" ]] || { echo "the built binary reports '$reported', not $GOTRUE_VERSION"; return 1; }
+    printf '%s %s\n' "$GOTRUE_VERSION" "$commit" > "$TOOLS_BIN/gotrue.version"
+    mv "$d/gotrue" "$TOOLS_BIN/gotrue"
+    rm -rf "$d/src"
+    echo "installed $TOOLS_BIN/gotrue ($reported, commit $commit)"
+}
+
 version_of() {
     case "$1" in
         kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;;
         kubernetes-provider) echo "$K8S_PROVIDER_VERSION (module $K8S_PROVIDER_MODULE)" ;;
         kubernetes) echo "$KUBERNETES_VERSION" ;;
+        gotrue) echo "$GOTRUE_VERSION (local snapshot, optional)" ;;
     esac
 }
 
@@ -121,6 +174,13 @@ table() {
         if have_all "$bins"; then s="present"; else s="MISSING"; fi
         printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
     done
+    for entry in "${OPTIONAL[@]}"; do
+        name="${entry%%:*}"; bins="${entry#*:}"
+        if have_all "$bins"; then s="present"
+        elif [[ -n "$(gotrue_unavailable)" ]]; then s="not buildable here: the proxy refuses $GOTRUE_MODULE and no snapshot (SUPABASE_AUTH_GIT)"
+        else s="MISSING (optional; snapshot $(gotrue_source))"; fi
+        printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
+    done
     for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-48s %s\n' "${entry%%|*}" "-" "not served by the module proxy: ${entry#*|}"; done
     echo "cache: $TOOLS_HOME"
 }
@@ -128,6 +188,10 @@ table() {
 if [[ "$mode" == list ]]; then table; exit 0; fi
 if [[ "$mode" == check ]]; then
     missing=()
+    # The optional line first: .ci/run reports the last line of a failed check.
+    if have_all gotrue; then echo "tools: gotrue (optional) present"
+    elif [[ -n "$(gotrue_unavailable)" ]]; then echo "tools: $(gotrue_unavailable)"
+    else echo "tools: gotrue (optional) not built; build it with: npm run tools -- --only gotrue (snapshot $(gotrue_source))"; fi
     for entry in "${COMPONENTS[@]}"; do have_all "${entry#*:}" || missing+=("${entry%%:*}"); done
     if ((${#missing[@]})); then
         echo "tools: missing ${missing[*]} in $TOOLS_BIN; build them with: npm run tools" >&2; exit 1
@@ -151,5 +215,20 @@ for entry in "${COMPONENTS[@]}"; do
         failed+=("$name")
     fi
 done
+# gotrue: optional. Without a snapshot it is one line, not a failure; a snapshot that fails to build is one.
+if [[ -z "$only" || "$only" == gotrue ]]; then
+    if have_all gotrue; then echo "==> gotrue: present, skipped"
+    elif [[ -n "$(gotrue_unavailable)" ]]; then echo "==> $(gotrue_unavailable)"
+    else
+        echo "==> gotrue $(version_of gotrue): building (log $TOOLS_WORK/gotrue.log)"
+        t0=$SECONDS
+        if build_gotrue > "$TOOLS_WORK/gotrue.log" 2>&1; then
+            echo "    gotrue: done in $((SECONDS - t0)) s"
+        else
+            echo "    gotrue: FAILED after $((SECONDS - t0)) s; last lines of its log:"; tail -n 15 "$TOOLS_WORK/gotrue.log" | sed 's/^/      /'
+            failed+=("gotrue")
+        fi
+    fi
+fi
 echo; table; echo "total: $((SECONDS - start_all)) s"
 if ((${#failed[@]})); then echo "tools: failed: ${failed[*]} (rerun npm run tools to retry them)" >&2; exit 1; fi

@@ -14,13 +14,20 @@ KUBERNETES_VERSION=v1.36.3
 KUBERNETES_STAGING_VERSION=v0.36.3
 ETCD_VERSION=v3.6.14
 KWOK_VERSION=v0.8.0
+# Optional: GoTrue at the tag of the v0.8.2 release's gotrue image (policies/rules/releases.ts). The
+# proxy refuses its module (below), so tools/build.sh builds it from a local git snapshot of
+# supabase/auth when one is given (SUPABASE_AUTH_GIT); without one the engine tier skips its GoTrue scenario.
+GOTRUE_VERSION=v2.196.0
+# The commit that tag names in the snapshot it was first built from; a snapshot whose tag moved is refused.
+GOTRUE_COMMIT=0204331ca41a5b49f076b6fa3dc6c0d20b996590
+GOTRUE_MODULE=github.com/supabase/auth
 # Asked of the proxy and refused ("This module version is not available."): `npm run tools -- --list`
-# prints these so nobody searches again. `name|module`.
+# prints these so nobody searches again. `name|module`. (github.com/supabase/auth is refused too: see
+# GOTRUE_VERSION above.)
 NOT_BUILDABLE=(
     "language-nodejs|github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 (tools/language-host.ts stands in)"
     "random-provider|github.com/pulumi/pulumi-random/provider/v4 (the program uses GeneratedSecret instead)"
     "postgresql-provider|github.com/pulumi/pulumi-postgresql/provider/v3"
-    "gotrue|github.com/supabase/auth"
 )
 TOOLS_HOME="${SUPABASE_PLATFORM_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/supabase-platform/tools}"
 TOOLS_BIN="$TOOLS_HOME/bin"

@@ -1,4 +1,8 @@
 // The sandbox's pure parts: the MetalLB and Longhorn stand-ins, the tool table, the layout.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { needsIngress, requestedIps, volumeFor } from "../../sandbox/standins";
 import { sandboxLayout } from "../../sandbox/layout";
@@ -36,6 +40,34 @@ describe("tool table and sandbox layout", () => {
 
     it("names every missing binary when the cache is empty", () => {
         expect(missingTools({ SUPABASE_PLATFORM_TOOLS: "/nonexistent" })).toEqual(REQUIRED_BINARIES);
+    });
+
+    it("--check: gotrue is optional; without a snapshot it says so in one line and the required tools decide the exit", () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "tools-check-"));
+        const check = () => {
+            const { SUPABASE_AUTH_GIT: _unset, ...env } = process.env;
+            void _unset;
+            const r = spawnSync("bash", [path.join(__dirname, "../../tools/build.sh"), "--check"], {
+                env: { ...env, SUPABASE_PLATFORM_TOOLS: cache, SUPABASE_AUTH_MIRRORS: path.join(cache, "no-mirrors") },
+                encoding: "utf8",
+            });
+            return { status: r.status, lines: `${r.stdout}${r.stderr}`.trim().split("\n") };
+        };
+        try {
+            const noSnapshot = /^tools: gotrue \(optional\) cannot be built here: the Go module proxy refuses github\.com\/supabase\/auth and no local snapshot was given \(set SUPABASE_AUTH_GIT/;
+            const empty = check();
+            expect(empty.status).toBe(1);
+            expect(empty.lines.filter((l) => noSnapshot.test(l))).toHaveLength(1);
+            expect(empty.lines.at(-1)).toMatch(/^tools: missing kwok etcd pulumi/);
+            fs.mkdirSync(path.join(cache, "bin"), { recursive: true });
+            for (const b of REQUIRED_BINARIES) fs.writeFileSync(path.join(cache, "bin", b), "#!/bin/sh\n", { mode: 0o755 });
+            const complete = check();
+            expect(complete.status).toBe(0);
+            expect(complete.lines).toHaveLength(2);
+            expect(complete.lines[0]).toMatch(noSnapshot);
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
     });
 
     it("refuses a privileged or malformed port override, naming the variable", () => {
