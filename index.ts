@@ -12,6 +12,11 @@ export const studioUrl = platform.kong.dashboardUrl;
 export const anonKey = platform.bundle.values.anonKey;
 export const serviceRoleKey = platform.bundle.values.serviceRoleKey;
 export const jwtSecret = platform.bundle.values.jwtSecret;
+export const release = config.release;
+// Release v0.8.2 only: the opaque keys and the public signing keys (absent for the seed).
+export const publishableKey = platform.bundle.values.asymmetric?.publishableKey;
+export const secretKey = platform.bundle.values.asymmetric?.secretKey;
+export const jwks = platform.bundle.values.asymmetric?.jwks;
 export const namespace = platform.cluster.namespaceName;
 export const databaseHost = platform.postgres.host;
 export const apps = appOutputs(config);

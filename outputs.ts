@@ -1,5 +1,6 @@
 // The stack outputs: the contract app repos read through a StackReference. Renaming a field here
 // is a breaking change for every consumer (examples/app-consumer type-checks against it).
+import type { Release } from "./policies/rules/releases";
 
 /** What one hosted app needs to talk to its own schema. */
 export interface AppOutput {
@@ -20,6 +21,17 @@ export interface PlatformOutputs {
     serviceRoleKey: string;
     /** JWT signing secret, for backends that verify user tokens themselves. Secret. */
     jwtSecret: string;
+    /** The upstream release the stack runs ("seed" or "v0.8.2"); says which fields below exist. */
+    release: Release;
+    /** Release v0.8.2: the client key (sb_publishable_…); the gateway maps it to an anon ES256 JWT. Safe in front-end builds. */
+    publishableKey: string | undefined;
+    /** Release v0.8.2: the server key (sb_secret_…); the gateway maps it to a service_role ES256 JWT (bypasses RLS). Secret. */
+    secretKey: string | undefined;
+    /**
+     * Release v0.8.2: the public signing keys (a JWKS, JSON text), for backends that verify user
+     * session tokens themselves; the same document GoTrue serves at <apiUrl>/auth/v1/.well-known/jwks.json.
+     */
+    jwks: string | undefined;
     /** Kubernetes namespace of the platform. */
     namespace: string;
     /** In-cluster database host (never exposed outside the cluster). */

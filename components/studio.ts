@@ -57,7 +57,6 @@ export class Studio extends pulumi.ComponentResource {
             DEFAULT_PROJECT_NAME: `${config.project} (${config.stack})`,
             // No analytics (Logflare) is deployed.
             NEXT_PUBLIC_ENABLE_LOGS: "false",
-            NEXT_TELEMETRY_DISABLED: "1",
             ...releaseEnv(config),
         };
         const health = studioHealthPath(config.release);
@@ -111,7 +110,9 @@ export function studioHealthPath(release: Release): string {
  * (supabase/supabase@1f37f2a9:docker/docker-compose.yml, the studio service).
  */
 function releaseEnv(config: PlatformConfig): Record<string, string> {
-    if (config.release === "seed") return {};
+    // The Next.js CLI reads it; the seed's standalone server may (contracts/studio.ts lists it
+    // unverified). The 2026 build's server does not, so it is not set there.
+    if (config.release === "seed") return { NEXT_TELEMETRY_DISABLED: "1" };
     return {
         POSTGRES_HOST: serviceHost("postgres", config.namespace),
         POSTGRES_PORT: String(SERVICES.postgres.port),

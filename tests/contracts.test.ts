@@ -9,7 +9,8 @@ import { ProgramRun } from "../offline/engine";
 import { checkContainer, checkContainers, ContractReport, Finding, formatFinding, formatUnverified, WorkloadContainer } from "../offline/contract-check";
 import { containersOf, podSpecOf } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
-import { manifests, runStack } from "./support/program";
+import { Release, RELEASE_NAMES } from "../policies/rules/releases";
+import { manifests, releaseVariants, runStack } from "./support/program";
 
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
@@ -17,7 +18,7 @@ const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJo
  * Findings accepted on purpose, each with the reason it is safe. Anything not listed fails.
  * A waiver matches on workload, container, check and subject.
  */
-const WAIVERS: { workload: string; container: string; check: Finding["check"]; subject: RegExp; reason: string }[] = [
+const WAIVERS: { workload: string; container: string; check: Finding["check"]; subject: RegExp; reason: string; release?: Release }[] = [
     {
         workload: "StatefulSet/postgres", container: "postgres", check: "shadow", subject: /^\/etc\/postgresql-custom$/,
         reason: "the init container seed-custom-config copies the image's files into the volume (cp -an) before postgres starts; the volume exists to persist pgsodium_root.key",
@@ -27,12 +28,13 @@ const WAIVERS: { workload: string; container: string; check: Finding["check"]; s
         reason: "read by the program's own init script 99-jwt.sql (components/postgres.ts INIT_SCRIPTS), not by the image",
     },
     {
-        workload: "Deployment/kong", container: "kong", check: "user", subject: /^runAsUser 1000$/,
+        workload: "Deployment/kong", container: "kong", check: "user", subject: /^runAsUser 1000$/, release: "seed",
         reason: "kong:2.8.1 creates its user with `adduser -S` (no fixed UID). Kong only writes into KONG_PREFIX, an emptyDir, and reads world-readable files, so any non-root UID works",
     },
 ];
 
 const waiverFor = (f: Finding) => WAIVERS.find((w) => w.workload === f.workload && w.container === f.container && w.check === f.check && w.subject.test(f.subject));
+const releaseOf = (overrides: Record<string, unknown>) => (overrides.release ?? "seed") as Release;
 
 
 function workloadContainers(run: ProgramRun): WorkloadContainer[] {
@@ -41,22 +43,25 @@ function workloadContainers(run: ProgramRun): WorkloadContainer[] {
         .flatMap((m) => containersOf(m).map((container) => ({ workload: `${m.kind}/${m.metadata.name}`, container, pod: podSpecOf(m)! })));
 }
 
-describe.each(stackNames())("image contracts on stack %s", (stack) => {
+describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("image contracts on stack $label", ({ stack, overrides }) => {
     let report: ContractReport;
     let cfg: (key: string) => string | undefined;
     beforeAll(async () => {
-        report = checkContainers(workloadContainers(await runStack(stack)), contractFor);
-        cfg = configReader(stack);
+        report = checkContainers(workloadContainers(await runStack(stack, { overrides })), contractFor);
+        cfg = configReader(stack, overrides);
     });
 
     it("finds no mismatch between a workload and its image's source (waivers listed in this file)", () => {
-        const open = report.findings.filter((f) => !waiverFor(f));
+        const waiver = (f: Finding) => { const w = waiverFor(f); return w && (w.release ?? releaseOf(overrides)) === releaseOf(overrides) ? w : undefined; };
+        const open = report.findings.filter((f) => !waiver(f));
         expect(open.map(formatFinding), "each line: workload/container: check subject: why [repo@tag:path:line]").toEqual([]);
     });
 
     it("uses every waiver, so none outlives the finding it excuses", () => {
         const used = new Set(report.findings.map(waiverFor).filter(Boolean));
-        expect(WAIVERS.filter((w) => !used.has(w)).map((w) => `${w.workload}/${w.container} ${w.check}`)).toEqual([]);
+        const release = releaseOf(overrides);
+        const mine = WAIVERS.filter((w) => (w.release ?? release) === release);
+        expect(mine.filter((w) => !used.has(w)).map((w) => `${w.workload}/${w.container} ${w.check}`)).toEqual([]);
     });
 
     it("reports what it cannot check; only the backup uploader (not a Supabase image) has no contract", () => {

@@ -10,7 +10,8 @@ import type * as Program from "../index";
 import { PlatformOutputs } from "../outputs";
 import { ProgramRun } from "../offline/engine";
 import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
-import { findManifest, runStack } from "./support/program";
+import { RELEASE_NAMES } from "../policies/rules/releases";
+import { findManifest, releaseVariants, runStack } from "./support/program";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
 type Resolved<T> = T extends pulumi.Output<infer U> ? U : T;
@@ -36,23 +37,38 @@ it("type-checks the program's exports against PlatformOutputs", () => {
     expect([sameKeys, exportsFit, interfaceFits]).toEqual([true, true, true]);
 });
 
-describe.each(stackNames())("stack outputs of %s", (stack) => {
+/** The outputs only releases with the new keys export. */
+const NEW_KEY_OUTPUTS = ["jwks", "publishableKey", "secretKey"];
+
+describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $label", ({ stack, overrides }) => {
     let run: ProgramRun;
     let cfg: (key: string) => string | undefined;
+    const seed = overrides.release === undefined;
     beforeAll(async () => {
-        run = await runStack(stack);
-        cfg = configReader(stack);
+        run = await runStack(stack, { overrides });
+        cfg = configReader(stack, overrides);
     });
 
-    it("exports exactly the fields of PlatformOutputs", () => {
-        expect(Object.keys(run.outputs).sort()).toEqual(documentedFields().map((f) => f.name).sort());
+    it("exports exactly the fields of PlatformOutputs, the new keys only in a release that has them", () => {
+        const defined = Object.entries(run.outputs).filter(([, o]) => o.value !== undefined).map(([k]) => k).sort();
+        const documented = documentedFields().map((f) => f.name);
+        expect(defined).toEqual(documented.filter((f) => !seed || !NEW_KEY_OUTPUTS.includes(f)).sort());
+        expect(run.outputs.release.value).toBe(overrides.release ?? "seed");
     });
 
     it("marks secret exactly the fields documented as secret", () => {
         const documentedSecret = documentedFields().filter((f) => /\bSecret\.\s*\*\/\s*$/.test(f.doc)).map((f) => f.name).sort();
-        expect(documentedSecret).toEqual(["jwtSecret", "serviceRoleKey"]);
+        expect(documentedSecret).toEqual(["jwtSecret", "secretKey", "serviceRoleKey"]);
         const actualSecret = Object.entries(run.outputs).filter(([, o]) => o.secret).map(([k]) => k).sort();
-        expect(actualSecret).toEqual(documentedSecret);
+        expect(actualSecret).toEqual(documentedSecret.filter((f) => !seed || !NEW_KEY_OUTPUTS.includes(f)));
+    });
+
+    it.runIf(!seed)("exports the opaque keys in upstream's shape and a JWKS of public keys only", () => {
+        expect(run.outputs.publishableKey.value).toMatch(/^sb_publishable_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{8}$/);
+        expect(run.outputs.secretKey.value).toMatch(/^sb_secret_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{8}$/);
+        const jwks = JSON.parse(run.outputs.jwks.value as string);
+        expect(jwks.keys).toHaveLength(1);
+        expect(Object.keys(jwks.keys[0]).sort()).toEqual(["alg", "crv", "key_ops", "kid", "kty", "use", "x", "y"]);
     });
 
     it("points apiUrl and studioUrl at the configured MetalLB addresses", () => {

@@ -53,7 +53,6 @@ export const POSTGRES_17_6_1_136_CONTRACT: ImageContract = {
             { name: "LC_ALL", required: false, default: "en_US.UTF-8", source: DOCKERFILE(180) },
             { name: "GRN_PLUGINS_DIR", required: false, default: "/usr/lib/groonga/plugins", source: DOCKERFILE(181) },
             { name: "LOCALE_ARCHIVE", required: false, default: "/nix/var/nix/profiles/default/lib/locale/locale-archive", source: DOCKERFILE(183) },
-            { name: "JWT_EXP", required: false, source: { repo: "supabase/supabase", tag: "1d103190c56e432cc825de4bd4859509e979b2fe", path: "docker/volumes/db/jwt.sql", line: 1 }, note: "Not read by the image: read by upstream's compose-mounted init script jwt.sql (sets app.settings.jwt_exp). That stored version no longer reads JWT_SECRET. Which revision v0.8.2 ships is UNVERIFIED." },
         ],
     },
     ports: [
@@ -65,7 +64,9 @@ export const POSTGRES_17_6_1_136_CONTRACT: ImageContract = {
     // No USER: the entrypoint starts as root, prepares PGDATA and /var/run/postgresql, then
     // re-executes itself as postgres with gosu (entrypoint:343-348). The postgres user is an Alpine
     // system user (`adduser -S`), so its numeric UID is assigned at build time, not stated.
-    user: { uid: null, name: "root (drops to postgres via gosu)", uidUnstated: true, source: ENTRYPOINT(347) },
+    // No USER in Dockerfile-17: the container starts as root (uid null, as for 15.1.1.78) and the
+    // entrypoint drops to postgres, whose number `adduser -S` does not fix (see unknowns).
+    user: { uid: null, name: "root (drops to postgres via gosu)", source: ENTRYPOINT(347) },
     shippedPaths: [
         { path: "/etc/postgresql", source: DOCKERFILE(128), note: "postgresql.conf, pg_hba.conf, pg_ident.conf, logging.conf (Dockerfile-17:128-132)." },
         { path: "/etc/postgresql-custom", source: DOCKERFILE(131), note: "conf.d/, supautils.conf, extension-custom-scripts/, wal-g.conf, read-replica.conf (Dockerfile-17:131-137); postgresql.conf includes supautils.conf, wal-g.conf (sed, :145-146), read-replica.conf and include_dir conf.d (postgresql.conf.j2:764,769)." },

@@ -29,6 +29,17 @@ export function rotatedKeys(previous: SigningKey[], fresh: SigningKey | undefine
     return head.slice(0, 1 + retain);
 }
 
+/**
+ * A fresh EC P-256 key from the operating system's CSPRNG, its kid a random UUID (as upstream's
+ * key script does). Node's own crypto only: the provider runs serialized, outside this module.
+ */
+export function freshSigningKey(): SigningKey {
+    const crypto = require("crypto") as typeof import("crypto");
+    const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const jwk = privateKey.export({ format: "jwk" });
+    return { kid: crypto.randomUUID(), d: jwk.d!, x: jwk.x!, y: jwk.y! };
+}
+
 const sameKeepers = (a: SigningKeysInputs, b: SigningKeysInputs) => JSON.stringify(a.keepers ?? {}) === JSON.stringify(b.keepers ?? {});
 
 export const signingKeysProvider: pulumi.dynamic.ResourceProvider = {
@@ -46,15 +57,13 @@ export const signingKeysProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: SigningKeysInputs) {
-        const { newSigningKey } = require("./jwks") as typeof import("./jwks");
         const crypto = require("crypto") as typeof import("crypto");
-        return { id: crypto.randomUUID(), outs: { ...inputs, keys: [newSigningKey()] } };
+        return { id: crypto.randomUUID(), outs: { ...inputs, keys: [freshSigningKey()] } };
     },
 
     async update(_id: string, olds: SigningKeysState, news: SigningKeysInputs) {
-        const { newSigningKey } = require("./jwks") as typeof import("./jwks");
         const rotate = olds.signingKeyRotation !== news.signingKeyRotation;
-        return { outs: { ...news, keys: rotatedKeys(olds.keys, rotate ? newSigningKey() : undefined, news.retain) } };
+        return { outs: { ...news, keys: rotatedKeys(olds.keys, rotate ? freshSigningKey() : undefined, news.retain) } };
     },
 
     async read(id: string, props: SigningKeysState) {

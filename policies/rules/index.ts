@@ -5,7 +5,7 @@ import { connectionBudget } from "./connections";
 import { pdbAllowsDisruption, pdbForReplicatedWorkloads } from "./disruption";
 import { internalServicesNotExposed, loadBalancerAllowlist, loadBalancerNodePorts, metallbIpRequest, noNodePort } from "./exposure";
 import { gatewayRouteAuth } from "./gateway";
-import { imageDigestPinned, imageTagPinned } from "./images";
+import { imageDigestPinned, imageMatchesRelease, imageTagPinned } from "./images";
 import { networkPolicyCoverage, networkPolicyTargetsPods } from "./network";
 import { namespacePodSecurity, podSecurityRestricted, readOnlyRootFilesystem } from "./pod-security";
 import { livenessDiffersFromReadiness, readinessProbe } from "./probes";
@@ -21,7 +21,7 @@ export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 /** Area → rules; the README's rules table is generated from this. */
 export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
     "pod security": [podSecurityRestricted, namespacePodSecurity, readOnlyRootFilesystem],
-    images: [imageTagPinned, imageDigestPinned],
+    images: [imageTagPinned, imageDigestPinned, imageMatchesRelease],
     probes: [readinessProbe, livenessDiffersFromReadiness],
     resources: [resourceRequests, memoryLimits],
     secrets: [noLiteralSecretEnv, noSecretsInConfigMaps, noDefaultSupabaseSecrets, jwtSecretLength],

@@ -9,7 +9,8 @@ import { policyReport } from "../../offline/reports/policy";
 import { evaluate, mandatory } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { WORKLOAD_TYPES } from "../../policies/rules/util";
-import { runStack } from "../support/program";
+import { RELEASE_NAMES } from "../../policies/rules/releases";
+import { releaseVariants, runStack } from "../support/program";
 
 const WORKLOADS = ["Deployment gotrue", "Deployment kong", "Deployment meta", "Deployment rest", "Deployment storage", "Deployment studio", "StatefulSet postgres", "CronJob postgres-backup"].sort();
 
@@ -23,10 +24,12 @@ async function verdict(stack: string, overrides?: Record<string, unknown>) {
     return { run, result, workloads };
 }
 
-describe.each(["dev", "prod"])("policy pack on stack %s", (stack) => {
+describe.each(releaseVariants(["dev", "prod"], RELEASE_NAMES))("policy pack on stack $label", ({ stack, overrides }) => {
     it("has no mandatory violation and checked the whole graph", async () => {
-        const { run, result, workloads } = await verdict(stack);
+        const { run, result, workloads } = await verdict(stack, overrides);
         expect(mandatory(result).map((v) => `${v.policy} | ${v.resource} | ${v.message}`)).toEqual([]);
+        // The stack's images are all its release's.
+        expect(result.violations.filter((v) => v.policy === "image-matches-release").map((v) => v.message)).toEqual([]);
         expect(policyReport.failed!(run)).toBe(false);
         expect(workloads).toEqual(WORKLOADS);
         expect(result.resourcesChecked).toBe(run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length);
@@ -35,8 +38,11 @@ describe.each(["dev", "prod"])("policy pack on stack %s", (stack) => {
         for (const rule of ["pod-security-restricted", "image-tag-pinned", "resource-requests", "memory-limits", "no-literal-secret-env", "probe-ports-exist"]) {
             expect(result.applied[rule], rule).toBe(WORKLOADS.length);
         }
+        // The move guard exists only for storage-api before v0.48.3 (the seed's); newer ones check
+        // the destination themselves, so the rule has nothing to check there.
+        const guardOnly = overrides.release === undefined ? [] : ["storage-move-guarded"];
         for (const rule of allPolicies.filter((p) => "validateStack" in p).map((p) => p.name)) {
-            expect(result.applied[rule], rule).toBe(1);
+            expect(result.applied[rule] ?? 0, rule).toBe(guardOnly.includes(rule) ? 0 : 1);
         }
         expect(result.applied["namespace-pod-security"]).toBe(1);
         expect(result.applied["jwt-secret-length"]).toBeGreaterThanOrEqual(6);

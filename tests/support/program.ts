@@ -44,3 +44,19 @@ export function findManifest(run: ProgramRun, kind: string, name: string): Manif
 export function resourcesOfType(run: ProgramRun, type: string): RecordedResource[] {
     return run.resources.filter((r) => r.type === type);
 }
+
+/** A stack file run under one release: what the release-matrix tests iterate. */
+export interface StackVariant {
+    /** "dev" or "dev@v0.8.2": the stack, and the release when it is not the file's. */
+    label: string;
+    stack: string;
+    overrides: Record<string, unknown>;
+}
+
+/** Every stack file under its own release (seed), then under each other release. */
+export function releaseVariants(stacks: string[], releases: readonly string[]): StackVariant[] {
+    return [
+        ...stacks.map((stack) => ({ label: stack, stack, overrides: {} })),
+        ...releases.filter((r) => r !== "seed").flatMap((release) => stacks.map((stack) => ({ label: `${stack}@${release}`, stack, overrides: { release } }))),
+    ];
+}
