@@ -18,8 +18,11 @@ import { claims, kubeClients, managedObjects, unreadyWorkloads, workloadNames } 
 import { openTunnel } from "./support/tunnel";
 import { killWhen } from "./support/interrupt";
 import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
+import { majorChangeProblem } from "../../components/database/major-guard";
 
 const NAMESPACE = "supabase";
+/** The v0.8.2 stack's own namespace: the seed stack's is still being deleted when it starts. */
+const NEXT_NAMESPACE = "supabase-next";
 const POLICY_PACK = "policies";
 const times: Record<string, number> = {};
 const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
@@ -185,6 +188,32 @@ describe("real engine against the sandbox", () => {
         expect(Object.keys(result.summary.resourceChanges ?? {})).toEqual(["same"]);
     });
 
+    it("switching the seed stack to release v0.8.2 is refused at preview by the PostgreSQL major guard, before any change", async () => {
+        await stack.setConfig("supabase-platform:release", { value: "v0.8.2" });
+        try {
+            const log = new StepLog();
+            const failure = await stack.preview({ onEvent: log.onEvent }).then(() => "", (err: Error) => err.message);
+            const said = failure + log.diagnostics.join("\n");
+            expect(said).toContain(majorChangeProblem(
+                { major: 15, image: "supabase/postgres:15.1.1.78", allowUpgrade: false },
+                { major: 17, image: "supabase/postgres:17.6.1.136", allowUpgrade: false },
+            ));
+            // Nothing was planned past the guard: no replace or delete of anything.
+            expect(log.steps.filter((s) => s.op === "replace" || s.op === "delete" || s.op === "delete-replaced")).toEqual([]);
+            // With the opt-in, the same switch plans the guard's update and an in-place update of the
+            // database (a new data directory beside the old one), never its replacement.
+            await stack.setConfig("supabase-platform:allowPostgresMajorUpgrade", { value: "true" });
+            const allowed = new StepLog();
+            await stack.preview({ onEvent: allowed.onEvent });
+            const op = (type: string, name: string) => allowed.steps.find((s) => s.type === type && s.urn.endsWith(`::${name}`))?.op;
+            expect(op("pulumi-nodejs:dynamic/database:PostgresMajorGuard", "postgres-major")).toBe("update");
+            expect(op("kubernetes:apps/v1:StatefulSet", "postgres")).toBe("update");
+        } finally {
+            await stack.removeConfig("supabase-platform:release");
+            await stack.removeConfig("supabase-platform:allowPostgresMajorUpgrade");
+        }
+    });
+
     it("pulumi refresh finds no drift", async () => {
         const log = new StepLog();
         await timed("refresh", () => stack.refresh({ onEvent: log.onEvent }));
@@ -243,5 +272,24 @@ describe("real engine against the sandbox", () => {
         expect(left.every((c) => c.startsWith("data-postgres-") || c.startsWith("config-postgres-"))).toBe(true);
     });
 
-    it.skip("GoTrue v2.132.3 with the env read back from the API server: blocked, the Go module proxy refuses github.com/supabase/auth (npm run tools -- --list)", () => {});
+    it("release v0.8.2 on a fresh stack: the preview passes the pack through the real analyzer, up converges with every pod Ready, a second up changes nothing", async () => {
+        const next = await engineStack(ws, "dev-next", { ...sandboxConfig(), release: "v0.8.2", namespace: NEXT_NAMESPACE });
+        try {
+            const preview = new StepLog();
+            await next.preview({ policyPacks: [path.join(ws.dir, POLICY_PACK)], onEvent: preview.onEvent });
+            expect(preview.policyViolations.filter((v) => v.level === "mandatory")).toEqual([]);
+            expect(preview.policyViolations.filter((v) => v.policy === "image-matches-release")).toEqual([]);
+            const result = await timed("up v0.8.2", () => next.up());
+            expect(result.summary.result).toBe("succeeded");
+            expect(await unreadyWorkloads(sandbox.kubeconfig, NEXT_NAMESPACE)).toEqual([]);
+            expect(result.outputs.publishableKey.value).toMatch(/^sb_publishable_/);
+            expect(result.outputs.secretKey.secret).toBe(true);
+            const again = new StepLog();
+            await next.up({ onEvent: again.onEvent });
+            expect(again.changes()).toEqual([]);
+        } finally {
+            await timed("destroy v0.8.2", () => next.destroy());
+            await next.workspace.removeStack("dev-next");
+        }
+    });
 });
