@@ -1,6 +1,7 @@
 // The whole program under the mock engine, on every stack file: schema validity, the database,
 // the cluster prerequisites, and that a second run declares the same resources.
 import { beforeAll, describe, expect, it } from "vitest";
+import { RELEASES } from "../policies/rules/releases";
 import { ProgramRun } from "../offline/engine";
 import { configReader, stackNames } from "../offline/stack-config";
 import { INIT_SCRIPTS } from "../components/postgres";
@@ -46,7 +47,7 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect(claims["postgres-data"].storageClassName).toBe(cfg("storageClassName"));
         expect(claims["postgres-data"].resources.requests.storage).toBe(cfg("postgresVolumeSize"));
         const container = sts.spec.template.spec.containers[0];
-        expect(container.image).toBe(cfg("postgresImage") ?? "supabase/postgres:15.1.1.78");
+        expect(container.image).toBe(cfg("postgresImage") || RELEASES.seed.images.postgres);
         const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
         expect(mounts["/etc/postgresql-custom"]).toBe("postgres-config");
         expect(mounts["/var/lib/postgresql/data"]).toBe("postgres-data");

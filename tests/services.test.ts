@@ -1,6 +1,7 @@
 // GoTrue, PostgREST, Storage (+ imgproxy) and postgres-meta under the mock engine, on every stack
 // file and with config overrides: Secret wiring, derived env, probes, volumes, ordering.
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { RELEASES } from "../policies/rules/releases";
 import { ProgramRun, runProgram } from "../offline/engine";
 import { containersOf, Manifest } from "../offline/manifests";
 import { configReader, stackConfig, stackNames } from "../offline/stack-config";
@@ -189,8 +190,11 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         for (const service of SERVICES) {
             const dep = deployment(run, service);
             expect(dep.spec.replicas).toBe(Number(cfg(`${service}Replicas`)));
-            for (const c of dep.spec.template.spec.containers) expect(c.image).toBe(cfg(`${imageOf[c.name]}Image`));
-            expect(dep.spec.template.spec.initContainers.map((c: any) => c.image)).toEqual([cfg("postgresImage")]);
+            for (const c of dep.spec.template.spec.containers) {
+                const name = imageOf[c.name] as keyof typeof RELEASES.seed.images;
+                expect(c.image).toBe(cfg(`${name}Image`) || RELEASES.seed.images[name]);
+            }
+            expect(dep.spec.template.spec.initContainers.map((c: any) => c.image)).toEqual([cfg("postgresImage") || RELEASES.seed.images.postgres]);
         }
     });
 

@@ -1,6 +1,7 @@
 // Studio under the mock engine on every stack file: ClusterIP only, reachable from outside only
 // through Kong, the URLs it is given, secrets by reference, probes and the restricted pod.
 import { beforeAll, describe, expect, it } from "vitest";
+import { RELEASES } from "../policies/rules/releases";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
@@ -31,7 +32,7 @@ describe.each(stackNames())("Studio on stack %s", (stack) => {
     });
 
     it("runs the configured image with a ClusterIP Service on 3000 and nothing else selecting it", () => {
-        expect(studioContainer(run).image).toBe(cfg("studioImage") ?? "supabase/studio:20240729-ce42139");
+        expect(studioContainer(run).image).toBe(cfg("studioImage") || RELEASES.seed.images.studio);
         const selecting = manifests(run).filter((m) => m.kind === "Service" && selects(m, studioDeployment(run)));
         expect(selecting.map((s) => [s.metadata.name, s.spec.type, s.spec.ports.map((p: any) => p.port)]))
             .toEqual([["studio", "ClusterIP", [3000]]]);

@@ -66,7 +66,7 @@ describe("environments", () => {
         const carriers = manifests(run).filter((m) => JSON.stringify(m).includes(PLACEHOLDER_PREFIX)).map((m) => `${m.kind} ${m.metadata.name}`);
         expect(carriers.length).toBeGreaterThan(0);
         expect(carriers.every((c) => c.startsWith("Secret "))).toBe(true);
-        for (const [name, output] of Object.entries(run.outputs)) expect(JSON.stringify(output.value), name).not.toContain(PLACEHOLDER_PREFIX);
+        for (const [name, output] of Object.entries(run.outputs)) expect(JSON.stringify(output.value) ?? "", name).not.toContain(PLACEHOLDER_PREFIX);
         const onDisk = files.filter((f) => fs.readFileSync(path.join(outDir, f), "utf8").includes(PLACEHOLDER_PREFIX));
         expect(onDisk).toEqual([]);
         expect(findManifest(run, "Secret", "gotrue-secrets").stringData.GOTRUE_SMTP_PASS).toBe(placeholderFor("smtpPass"));
