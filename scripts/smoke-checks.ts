@@ -2,6 +2,8 @@
 // Pure over its inputs (stack outputs, a fetch function): scripts/smoke.ts feeds it the real stack
 // outputs; tests/day2/smoke.test.ts feeds it a local server that answers like the gateway.
 import * as crypto from "crypto";
+import type { WebSocketLikeConstructor } from "@supabase/realtime-js";
+import { realtimeBroadcastCheck } from "./smoke-realtime";
 
 /** The stack outputs the checks read (a subset of PlatformOutputs). */
 export interface SmokeOutputs {
@@ -9,6 +11,8 @@ export interface SmokeOutputs {
     studioUrl: string;
     anonKey: string;
     namespace?: string;
+    /** True when the stack deploys Realtime (stack output `realtime`); the Realtime check skips otherwise. */
+    realtime?: boolean;
 }
 
 export type CheckStatus = "pass" | "fail" | "skip";
@@ -31,6 +35,8 @@ export interface SmokeOptions {
     emailDomain?: string;
     fetch?: typeof fetch;
     timeoutMs?: number;
+    /** WebSocket constructor of the Realtime check; default the `ws` package. */
+    webSocket?: WebSocketLikeConstructor;
 }
 
 interface Reply {
@@ -192,6 +198,11 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
             return { status: "fail", detail, hint: "The owner cannot read back their own row: the select policy is too strict or Accept-Profile is not honoured." };
         }
         return { status: "pass", detail };
+    });
+
+    await check("realtime broadcast through Kong", async () => {
+        if (outputs.realtime !== true) return { status: "skip", detail: "Realtime is not enabled on this stack (stack output `realtime` is not true)" };
+        return realtimeBroadcastCheck({ apiUrl: api, anonKey: outputs.anonKey, namespace: ns, transport: options.webSocket, timeoutMs: options.timeoutMs ?? 10_000 });
     });
 
     return results;

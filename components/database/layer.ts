@@ -13,6 +13,7 @@ import { DbConnection } from "./providers/connection";
 import { RolePasswords } from "./providers/role-passwords";
 import { StorageMoveGuard } from "./providers/move-guard";
 import { storageMoveUnsafe } from "../storage";
+import { RealtimeDatabase, realtimeDatabase } from "./realtime";
 
 /** The seed's key extensions, all in the `extensions` schema (kept off the exposed `public`). */
 export const EXTENSIONS = ["uuid-ossp", "pgcrypto", "pg_stat_statements", "pg_trgm"];
@@ -27,6 +28,8 @@ export interface DatabaseLayerArgs {
     postgres: Postgres;
     /** Ready once the storage service has migrated the storage schema; buckets wait for it. */
     storageReady?: pulumi.Resource;
+    /** Realtime's database side (realtime.ts): only when the platform deploys Realtime. */
+    realtime?: { enabled: boolean; deferChannels?: boolean };
 }
 
 export class DatabaseLayer extends pulumi.ComponentResource {
@@ -36,6 +39,8 @@ export class DatabaseLayer extends pulumi.ComponentResource {
     readonly apps: Record<string, AppDatabase> = {};
     /** The trigger refusing cross-user moves; only for storage images without the upstream fix. */
     readonly moveGuard?: StorageMoveGuard;
+    /** Realtime's schemas, publication and channel policies; absent unless Realtime is enabled. */
+    readonly realtime?: RealtimeDatabase;
     /** Host and port the layer connects to. */
     readonly adminHost: string;
     readonly adminPort: number;
@@ -99,6 +104,10 @@ export class DatabaseLayer extends pulumi.ComponentResource {
                 storageReady: args.storageReady ? [args.storageReady] : [],
             }, { parent: this });
         }
+        this.realtime = realtimeDatabase(`${name}-realtime`, args.realtime?.enabled ?? false, {
+            provider: this.provider, connection, databaseReady: ready, deferChannels: args.realtime?.deferChannels,
+            apps: config.apps.map((app) => ({ definition: definitionFor(app.name), tables: this.apps[app.name].tables })),
+        }, { parent: this });
         this.registerOutputs({ adminHost: this.adminHost, adminPort: this.adminPort });
     }
 }

@@ -58,6 +58,8 @@ export interface TableDefinition {
     grants: Partial<Record<string, string[]>>;
     /** Every table has RLS enabled; these policies are everything a role may do. */
     policies: PolicyDefinition[];
+    /** Opt into Realtime's postgres_changes: the table joins the publication supabase_realtime (realtime-model.ts). */
+    realtime?: boolean;
 }
 
 export interface StoragePolicyDefinition extends PolicyDefinition {}
@@ -80,6 +82,8 @@ export interface AppDefinition {
     description: string;
     tables: TableDefinition[];
     buckets: BucketDefinition[];
+    /** Policies on realtime.messages: who may join and send on which private channels (realtime-model.ts). */
+    realtimeChannels?: PolicyDefinition[];
 }
 
 /** The four owner-only policies of a table whose rows belong to the user in `column`. */

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, RecordedResource } from "../engine";
 import type { Report } from "./index";
+import { realtimeSection } from "./database-realtime";
 
 const T = {
     layer: "supabase:database:DatabaseLayer",
@@ -82,6 +83,7 @@ export function renderDatabaseReport(run: ProgramRun): { markdown: string; summa
         `- Extensions (schema \`extensions\`): ${children(layer.urn, T.extension).map((e) => `\`${e.inputs.name}\``).join(", ")}`,
         "",
         ...storageSection(children(layer.urn, T.moveGuard)[0]),
+        ...realtimeSection(run, layer),
     ];
 
     for (const app of children(layer.urn, T.app)) {

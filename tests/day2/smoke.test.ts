@@ -1,6 +1,8 @@
 // The smoke test's logic against a local stand-in for the gateway on 127.0.0.1: Kong's key check,
 // GoTrue's sign-up and password grant, PostgREST with RLS on money_tracker.transactions, the /pg
-// route and the dashboard's basic-auth. Each failure mode is switched on by a fault flag.
+// route, the dashboard's basic-auth, and Realtime's websocket (the Phoenix channel protocol, just
+// enough: phx_join → phx_reply ok, a broadcast echoed to a `self: true` channel). Each failure
+// mode is switched on by a fault flag.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -11,10 +13,58 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseSmokeArgs, readOutputs } from "../../scripts/smoke";
 import { CheckResult, failed, formatReport, runSmokeChecks, SmokeOutputs } from "../../scripts/smoke-checks";
 
-type Fault = "wrongKey" | "gotrue502" | "gotrue504" | "pgOpen" | "studioOpen" | "rlsLeak" | "restOpen" | "signupDisabled" | "unconfirmed";
+type Fault = "wrongKey" | "gotrue502" | "gotrue504" | "pgOpen" | "studioOpen" | "rlsLeak" | "restOpen" | "signupDisabled" | "unconfirmed"
+    | "realtimeNoRoute" | "realtime502" | "realtimeTenant" | "realtimeNoEcho";
 
 const ANON_KEY = "anon-key-of-the-fake-gateway";
 const servers: http.Server[] = [];
+const sockets: net.Socket[] = [];
+const { WebSocketServer } = require("ws") as { WebSocketServer: new (options: { noServer: true }) => any };
+
+interface PhoenixMessage { topic: string; event: string; payload: any; ref: string | null; join_ref?: string | null }
+
+/**
+ * Kong's /realtime/v1 route in front of Realtime, as the Phoenix v1 JSON protocol: the upgrade
+ * needs the anon key as `apikey` and vsn 1.0.0; a public channel joins; a broadcast on a channel
+ * joined with `broadcast.self` comes back to the sender. `seen` records the broadcasts.
+ */
+function realtimeStandIn(has: (f: Fault) => boolean, seen: PhoenixMessage[]) {
+    const wss = new WebSocketServer({ noServer: true });
+    return (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+        sockets.push(socket);
+        const url = new URL(req.url ?? "/", "http://gateway");
+        const refuse = (status: number) => {
+            socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        };
+        if (url.pathname !== "/realtime/v1/websocket" || has("realtimeNoRoute")) return refuse(404);
+        if (url.searchParams.get("apikey") !== ANON_KEY || has("wrongKey")) return refuse(401);
+        if (has("realtime502")) return refuse(502);
+        if (url.searchParams.get("vsn") !== "1.0.0") return refuse(400);
+        wss.handleUpgrade(req, socket, head, (ws: any) => {
+            const selfEcho = new Map<string, boolean>();
+            ws.on("message", (data: Buffer) => {
+                const msg = JSON.parse(String(data)) as PhoenixMessage;
+                const send = (m: PhoenixMessage) => ws.send(JSON.stringify(m));
+                const reply = (payload: unknown) => send({ topic: msg.topic, event: "phx_reply", payload, ref: msg.ref, join_ref: msg.join_ref });
+                if (msg.topic === "phoenix" && msg.event === "heartbeat") return reply({ status: "ok", response: {} });
+                if (msg.event === "phx_join") {
+                    if (has("realtimeTenant")) return reply({ status: "error", response: { reason: "TenantNotFound: Tenant not found: 127" } });
+                    if (!msg.topic.startsWith("realtime:") || msg.payload?.config?.private) return reply({ status: "error", response: { reason: "Unauthorized" } });
+                    selfEcho.set(msg.topic, msg.payload?.config?.broadcast?.self === true);
+                    return reply({ status: "ok", response: { postgres_changes: [] } });
+                }
+                if (msg.event === "phx_leave") {
+                    selfEcho.delete(msg.topic);
+                    return reply({ status: "ok", response: {} });
+                }
+                if (msg.event === "broadcast" && selfEcho.has(msg.topic)) {
+                    seen.push(msg);
+                    if (selfEcho.get(msg.topic) && !has("realtimeNoEcho")) send({ topic: msg.topic, event: "broadcast", payload: msg.payload, ref: null, join_ref: msg.join_ref });
+                }
+            });
+        });
+    };
+}
 
 function listen(handler: http.RequestListener): Promise<string> {
     const server = http.createServer(handler);
@@ -23,7 +73,7 @@ function listen(handler: http.RequestListener): Promise<string> {
 }
 
 /** A gateway that behaves like Kong in front of GoTrue and PostgREST, unless told otherwise. */
-async function fakeGateway(faults: Fault[] = []): Promise<{ outputs: SmokeOutputs; rows: { user_id: string; description: string }[] }> {
+async function fakeGateway(faults: Fault[] = []): Promise<{ outputs: SmokeOutputs; rows: { user_id: string; description: string }[]; broadcasts: PhoenixMessage[] }> {
     const has = (f: Fault) => faults.includes(f);
     const users = new Map<string, { id: string; password: string }>();
     const tokens = new Map<string, string>();
@@ -92,6 +142,8 @@ async function fakeGateway(faults: Fault[] = []): Promise<{ outputs: SmokeOutput
             return send(404);
         });
     });
+    const broadcasts: PhoenixMessage[] = [];
+    servers[servers.length - 1].on("upgrade", realtimeStandIn(has, broadcasts));
     const studioUrl = await listen((req, res) => {
         const authorized = req.headers.authorization === `Basic ${Buffer.from("admin:pw").toString("base64")}`;
         if (authorized || has("studioOpen")) {
@@ -102,7 +154,7 @@ async function fakeGateway(faults: Fault[] = []): Promise<{ outputs: SmokeOutput
         res.writeHead(401, { "WWW-Authenticate": 'Basic realm="kong"' });
         res.end();
     });
-    return { outputs: { apiUrl, studioUrl, anonKey: ANON_KEY, namespace: "supabase" }, rows };
+    return { outputs: { apiUrl, studioUrl, anonKey: ANON_KEY, namespace: "supabase", realtime: true }, rows, broadcasts };
 }
 
 async function closedPortUrl(): Promise<string> {
@@ -120,6 +172,7 @@ const byName = (results: CheckResult[], name: string) => {
 const failing = (results: CheckResult[]) => results.filter((r) => r.status === "fail").map((r) => r.name);
 
 afterEach(async () => {
+    sockets.splice(0).forEach((s) => s.destroy());
     await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
@@ -135,10 +188,11 @@ describe("smoke checks", () => {
             ["dashboard asks for credentials", "pass"],
             ["sign-up and sign-in round trip", "pass"],
             ["row-level security round trip", "pass"],
+            ["realtime broadcast through Kong", "pass"],
         ]);
         expect(failed(results)).toBe(false);
         expect(rows.map((r) => r.description)).toEqual(["someone else's groceries"]);
-        expect(formatReport(results)).toContain("All 7 checks passed or were skipped.");
+        expect(formatReport(results)).toContain("All 8 checks passed or were skipped.");
     });
 
     it("reports a key mismatch when Kong answers 401 to the anon key", async () => {
@@ -207,7 +261,37 @@ describe("smoke checks", () => {
         expect(health.status).toBe("fail");
         expect(health.detail).toContain("ECONNREFUSED");
         expect(health.hint).toContain("MetalLB IP");
-        expect(formatReport(results)).toMatch(/\d+ of 7 checks failed\./);
+        expect(formatReport(results)).toMatch(/\d+ of 8 checks failed\./);
+    });
+
+    it("realtime: joins a public channel with the anon key and gets its own broadcast back", async () => {
+        const { outputs, broadcasts } = await fakeGateway();
+        const realtime = byName(await runSmokeChecks(outputs, { timeoutMs: 3000 }), "realtime broadcast through Kong");
+        expect(realtime.status).toBe("pass");
+        expect(realtime.detail).toMatch(/^joined realtime:smoke-[0-9a-f]{8} with the anon key, sent a broadcast with self: true \(ok\) and received it$/);
+        expect(broadcasts).toHaveLength(1);
+        expect(broadcasts[0]).toMatchObject({ event: "broadcast", payload: { type: "broadcast", event: "smoke", payload: { marker: expect.any(String) } } });
+    });
+
+    it("realtime: skips with one line when the stack does not deploy Realtime", async () => {
+        const { outputs, broadcasts } = await fakeGateway();
+        const realtime = byName(await runSmokeChecks({ ...outputs, realtime: undefined }), "realtime broadcast through Kong");
+        expect(realtime).toEqual({ name: "realtime broadcast through Kong", status: "skip", detail: "Realtime is not enabled on this stack (stack output `realtime` is not true)" });
+        expect(broadcasts).toEqual([]);
+    });
+
+    it.each([
+        ["realtimeNoRoute", /→ 404$/, /no \/realtime\/v1 route/],
+        ["wrongKey", /→ 401$/, /key mismatch/],
+        ["realtime502", /→ 502$/, /Kong can't reach Realtime/],
+        ["realtimeTenant", /^join realtime:smoke-[0-9a-f]+ → CHANNEL_ERROR: .*TenantNotFound/, /Host header/],
+        ["realtimeNoEcho", /nothing came back within 1000 ms$/, /not delivered back/],
+    ] as const)("realtime: %s fails with a hint", async (fault, detail, hint) => {
+        const { outputs } = await fakeGateway([fault]);
+        const realtime = byName(await runSmokeChecks(outputs, { timeoutMs: 1000 }), "realtime broadcast through Kong");
+        expect(realtime.status).toBe("fail");
+        expect(realtime.detail).toMatch(detail);
+        expect(realtime.hint).toMatch(hint);
     });
 
     it("reads outputs from --outputs and exits non-zero through the CLI on a failure", async () => {

@@ -3,6 +3,7 @@
 import { AppDefinition } from "../model";
 import { homePortal } from "./home_portal";
 import { moneyTracker } from "./money_tracker";
+import { realtimeProblems } from "../realtime-model";
 
 export const APP_DEFINITIONS: Record<string, AppDefinition> = Object.fromEntries(
     [homePortal, moneyTracker].map((app) => [app.schema, app]),
@@ -83,7 +84,7 @@ export function validateDefinition(app: AppDefinition): string[] {
  */
 export function appDefinitionProblems(appNames: string[]): string[] {
     const definitions = appNames.map(definitionFor);
-    const problems = definitions.flatMap(validateDefinition);
+    const problems = [...definitions.flatMap(validateDefinition), ...realtimeProblems(definitions)];
     const bucketIds = definitions.flatMap((app) => app.buckets.map((b) => b.id));
     for (const id of new Set(bucketIds)) {
         if (bucketIds.indexOf(id) !== bucketIds.lastIndexOf(id)) problems.push(`bucket ${id} is declared by more than one app`);

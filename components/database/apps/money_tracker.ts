@@ -1,6 +1,7 @@
 // money_tracker: personal finances. Every row belongs to one user and only that user sees or
 // changes it; receipts are private files under the user's own folder.
 import { AppDefinition, CURRENT_USER_ID, ownerFolderPolicies, ownerPolicies, PolicyDefinition, READ_WRITE } from "../model";
+import { userChannelPolicies } from "../realtime-model";
 
 const owner = { name: "user_id", type: "uuid", default: "auth.uid()", references: { table: "auth.users", column: "id", onDelete: "cascade" as const } };
 /** A row may only point at a category of the same user (the subquery is itself under RLS). */
@@ -49,6 +50,9 @@ export const moneyTracker: AppDefinition = {
             ownerColumn: "user_id",
             grants: { authenticated: READ_WRITE },
             policies: ownerPolicies("transactions").map(alsoChecking(`category_id is null or ${categoryIsOwn}`)),
+            // Realtime postgres_changes: a client subscribed to this table gets the changes its
+            // select policy lets it read (Realtime checks each change under the user's role).
+            realtime: true,
         },
         {
             name: "budgets",
@@ -77,4 +81,7 @@ export const moneyTracker: AppDefinition = {
             policies: ownerFolderPolicies("money-tracker-receipts"),
         },
     ],
+    // Private Realtime channel `user:<user id>` (e.g. "budget exceeded" broadcasts from the
+    // backend): only that user joins it or sends on it.
+    realtimeChannels: userChannelPolicies("money_tracker"),
 };

@@ -8,6 +8,7 @@ import { bucketProvider } from "../../../components/database/providers/bucket";
 import { DbConnection } from "../../../components/database/providers/connection";
 import { moveGuardProvider } from "../../../components/database/providers/move-guard";
 import { policyProvider } from "../../../components/database/providers/policy";
+import { publicationProvider, publicationTableProvider, relationReadyProvider } from "../../../components/database/providers/realtime";
 import { rolePasswordsProvider } from "../../../components/database/providers/role-passwords";
 import { tableProvider } from "../../../components/database/providers/table";
 
@@ -17,6 +18,9 @@ export const DYNAMIC_PROVIDERS = {
     "pulumi-nodejs:dynamic/database:Bucket": bucketProvider,
     "pulumi-nodejs:dynamic/database:RolePasswords": rolePasswordsProvider,
     "pulumi-nodejs:dynamic/database:StorageMoveGuard": moveGuardProvider,
+    "pulumi-nodejs:dynamic/database:Publication": publicationProvider,
+    "pulumi-nodejs:dynamic/database:PublicationTable": publicationTableProvider,
+    "pulumi-nodejs:dynamic/database:RelationReady": relationReadyProvider,
 } as const;
 export type DynamicType = keyof typeof DYNAMIC_PROVIDERS;
 const PROVIDER_TYPE = "pulumi:providers:postgresql";
