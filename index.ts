@@ -13,6 +13,7 @@ export const anonKey = platform.bundle.values.anonKey;
 export const serviceRoleKey = platform.bundle.values.serviceRoleKey;
 export const jwtSecret = platform.bundle.values.jwtSecret;
 export const release = config.release;
+export const realtime = config.realtime.enabled;
 // Release v0.8.2 only: the opaque keys and the public signing keys (absent for the seed).
 export const publishableKey = platform.bundle.values.asymmetric?.publishableKey;
 export const secretKey = platform.bundle.values.asymmetric?.secretKey;

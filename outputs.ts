@@ -32,6 +32,8 @@ export interface PlatformOutputs {
      * session tokens themselves; the same document GoTrue serves at <apiUrl>/auth/v1/.well-known/jwks.json.
      */
     jwks: string | undefined;
+    /** Realtime is deployed: clients connect to <apiUrl>/realtime/v1 with their API key. */
+    realtime: boolean;
     /** Kubernetes namespace of the platform. */
     namespace: string;
     /** In-cluster database host (never exposed outside the cluster). */

@@ -8,6 +8,8 @@ export const SERVICES = {
     meta: { name: "meta", port: 8080 },
     studio: { name: "studio", port: 3000 },
     kong: { name: "kong", port: 8000, httpsPort: 8443 },
+    // Named after the tenant Realtime seeds: it reads the tenant from the Host's first label (realtime.ts).
+    realtime: { name: "realtime-dev", port: 4000 },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

@@ -3,9 +3,9 @@
 import * as YAML from "yaml";
 import { ServiceName, serviceUrl } from "./endpoints";
 
-/** Services Kong routes to. Realtime, functions and analytics are not deployed, so not routed. */
-export type KongUpstream = Extract<ServiceName, "gotrue" | "rest" | "storage" | "meta" | "studio">;
-export const KONG_UPSTREAMS: readonly KongUpstream[] = ["gotrue", "rest", "storage", "meta", "studio"];
+/** Services Kong routes to (Realtime only when deployed). Functions and analytics are not deployed, so not routed. */
+export type KongUpstream = Extract<ServiceName, "gotrue" | "rest" | "storage" | "meta" | "studio" | "realtime">;
+export const KONG_UPSTREAMS: readonly KongUpstream[] = ["gotrue", "rest", "storage", "meta", "studio", "realtime"];
 
 /** ACL groups: the anon key's consumer is in `anon`, the service_role key's in `admin`. */
 export const ACL_GROUPS = { anon: "anon", admin: "admin" } as const;
@@ -29,6 +29,8 @@ export interface KongConfigInput {
      * ones, and the ES256 JWTs the gateway sends upstream in their place. Absent for the seed.
      */
     asymmetric?: OpaqueKeyMapping;
+    /** Route /realtime/v1 to Realtime (config `realtime`). */
+    realtime?: boolean;
 }
 
 /** The opaque keys and the JWTs the gateway substitutes for them, as upstream's gateway does. */
@@ -156,6 +158,47 @@ function authorizationFromKey(keys: OpaqueKeyMapping, extraAdd: string[] = []): 
     return { name: "request-transformer", config: { replace: { headers }, add: { headers: [...headers, ...extraAdd] } } };
 }
 
+/**
+ * The key Realtime reads for a websocket (x-api-key, else the apikey query parameter:
+ * supabase/realtime@v2.129.8 lib/realtime_web/channels/user_socket.ex:173-176), with an opaque key
+ * swapped for its JWT; clients send it in the query string (supabase/supabase@1f37f2a9:
+ * docker/volumes/api/kong-entrypoint.sh builds the same mapping).
+ */
+export function socketKeyExpression(keys: OpaqueKeyMapping): string {
+    const key = "(query_params.apikey or headers.apikey)";
+    return [
+        `(${key} == '${keys.secretKey}' and '${keys.serviceRoleJwt}')`,
+        `(${key} == '${keys.publishableKey}' and '${keys.anonJwt}')`,
+        key,
+        "''",
+    ].join(" or ");
+}
+
+/**
+ * Realtime behind the gateway: the websocket at /realtime/v1/ (→ /socket, so /realtime/v1/websocket
+ * reaches /socket/websocket) and its REST API at /realtime/v1/api, both with key-auth like /rest/v1.
+ * The tenants API and the OpenAPI document are refused (upstream's security fix, PR #46856): they
+ * manage every tenant with the server's own secret and must never face the outside.
+ * No `protocol: ws`: Kong proxies the HTTP Upgrade of an http service as it is.
+ */
+function realtimeServices(realtime: string, opaque: OpaqueKeyMapping | undefined): KongService[] {
+    const socketKey = opaque ? [`$((${socketKeyExpression(opaque)}))`] : [];
+    return [
+        service("realtime-v1-ws", `${realtime}/socket`, "/realtime/v1/", [
+            cors(),
+            keyAuth(false),
+            ...(opaque ? [{
+                name: "request-transformer",
+                config: { add: { headers: socketKey.map((v) => `x-api-key:${v}`) }, replace: { headers: socketKey.map((v) => `x-api-key:${v}`), querystring: socketKey.map((v) => `apikey:${v}`) } },
+            }] : []),
+            acl(apiGroups),
+        ]),
+        service("realtime-v1-rest-tenants", `${realtime}/api/tenants`, "/realtime/v1/api/tenants", [forbid()]),
+        service("realtime-v1-rest-openapi", `${realtime}/api/openapi`, "/realtime/v1/api/openapi", [forbid()]),
+        service("realtime-v1-rest", `${realtime}/api`, "/realtime/v1/api", [cors(), keyAuth(false), ...(opaque ? [authorizationFromKey(opaque)] : []), acl(apiGroups)]),
+    ];
+}
+
 /** Storage treats an empty Authorization as a malformed token; a request without a key must reach it with none. */
 function dropEmptyAuthorization(): KongPlugin {
     return {
@@ -239,6 +282,7 @@ export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
             service("storage-v1", `${base("storage")}/`, "/storage/v1/", [
                 cors(), storageHeaders(), ...(opaque ? [authorizationFromKey(opaque), dropEmptyAuthorization()] : []),
             ]),
+            ...(input.realtime ? realtimeServices(base("realtime"), opaque) : []),
             // postgres-meta runs arbitrary SQL as a superuser: service_role only.
             service("meta", `${base("meta")}/`, "/pg/", [keyAuth(false), acl([ACL_GROUPS.admin])]),
             service("mcp-blocker", `${studio}/api/mcp`, "/api/mcp", [forbid()]),

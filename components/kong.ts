@@ -51,7 +51,7 @@ export interface KongArgs {
     /** Source of the API keys and dashboard credentials rendered into kong.yml. */
     bundle: SecretBundle;
     /** The API services; Kong starts once all are ready (the seed's startup order). */
-    upstreams: Record<Exclude<KongUpstream, "studio">, KongUpstreamRef>;
+    upstreams: Record<Exclude<KongUpstream, "studio" | "realtime">, KongUpstreamRef> & { realtime?: KongUpstreamRef };
     /** MetalLB pool holding the IPs, when the program creates it. */
     addressPool?: pulumi.Resource;
 }
@@ -85,7 +85,9 @@ export class Kong extends pulumi.ComponentResource {
             storage: args.upstreams.storage.url,
             meta: args.upstreams.meta.url,
             studio: serviceUrl("studio", config.namespace),
+            ...(args.upstreams.realtime ? { realtime: args.upstreams.realtime.url } : {}),
         };
+        const realtime = args.upstreams.realtime !== undefined;
         const next = values.asymmetric;
         const opaque: pulumi.Output<OpaqueKeyMapping | undefined> = next
             ? pulumi.all([next.publishableKey, next.secretKey, next.anonKey, next.serviceRoleKey])
@@ -94,7 +96,7 @@ export class Kong extends pulumi.ComponentResource {
         const declarative: pulumi.Output<KongDeclarativeConfig> = pulumi
             .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword, opaque])
             .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, asymmetric]) => buildKongConfig({
-                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams, asymmetric,
+                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams, asymmetric, realtime,
             }));
         const kongYaml = pulumi.secret(declarative.apply(toKongYaml));
         // The plugin list follows from the routes alone, never from credential values, so it is
@@ -103,7 +105,7 @@ export class Kong extends pulumi.ComponentResource {
         // preview, and the Kubernetes provider plans an unknown container env as a replacement.
         const routesOnly = buildKongConfig({
             anonKey: "stand-in-anon", serviceRoleKey: "stand-in-service-role", dashboardUsername: "stand-in", dashboardPassword: "stand-in",
-            namespace: config.namespace, upstreams,
+            namespace: config.namespace, upstreams, realtime,
             asymmetric: next ? { publishableKey: "stand-in-publishable", secretKey: "stand-in-secret", anonJwt: "stand-in.anon.jwt", serviceRoleJwt: "stand-in.service.jwt" } : undefined,
         });
         const plugins = kongPlugins(routesOnly).join(",");
@@ -187,7 +189,7 @@ export class Kong extends pulumi.ComponentResource {
                 { name: "http", port, targetPort: "http" },
                 { name: "https", port: httpsPort, targetPort: "https" },
             ],
-        }, { parent: this, dependsOn: Object.values(args.upstreams).map((u) => u.ready) });
+        }, { parent: this, dependsOn: Object.values(args.upstreams).filter((u): u is KongUpstreamRef => u !== undefined).map((u) => u.ready) });
         this.ready = this.workload.ready;
 
         const lbOpts = { parent: this, dependsOn: args.addressPool ? [args.addressPool] : [] };

@@ -59,6 +59,8 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
     const flows: Flow[] = [
         // Kong's routes (kong-config.ts): every upstream it proxies to.
         ...(["gotrue", "rest", "storage", "meta", "studio"] as const).map((to) => ({ from: "kong", to, port: port(to) })),
+        // Realtime only when deployed: Kong → realtime → PostgreSQL.
+        ...(config.realtime.enabled ? [{ from: "kong", to: SERVICES.realtime.name, port: port("realtime") }, { from: SERVICES.realtime.name, ...db }] : []),
         // Studio's server side: STUDIO_PG_META_URL and SUPABASE_URL (the gateway).
         { from: "studio", to: "meta", port: port("meta") },
         { from: "studio", to: "kong", port: port("kong") },

@@ -12,6 +12,7 @@ import { Kong } from "./kong";
 import { Meta } from "./meta";
 import { BACKUP_APP, NetworkPolicies } from "./network-policies";
 import { Postgres } from "./postgres";
+import { Realtime } from "./realtime";
 import { Rest } from "./rest";
 import { SecretBundle } from "./secrets";
 import { Storage } from "./storage";
@@ -42,6 +43,8 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly meta: Meta;
     readonly kong: Kong;
     readonly studio: Studio;
+    /** Realtime, when config `realtime` deploys it. */
+    readonly realtime?: Realtime;
     /** Longhorn RecurringJobs and the logical dump CronJob of the database. */
     readonly backup: Backup;
     /** Default deny plus the allows the wiring above needs. */
@@ -67,12 +70,18 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         if (config.dbAdmin.mode !== "none") {
             this.database = new DatabaseLayer("database", {
                 config, namespace, bundle: this.bundle, postgres: this.postgres, storageReady: this.storage.ready,
+                // The channel policies wait for the Realtime workload, whose tenant migrations create realtime.messages.
+                realtime: { enabled: config.realtime.enabled, deferChannels: true },
             }, { parent: this });
+        }
+        if (config.realtime.enabled) {
+            this.realtime = new Realtime("realtime", { ...services, after: this.database?.realtime?.ready ?? [] }, { parent: this });
+            this.database?.realtime?.authorizeChannels([this.realtime.ready]);
         }
         this.meta = new Meta("meta", services, { parent: this });
         this.kong = new Kong("kong", {
             config, namespace, bundle: this.bundle, addressPool: this.cluster.addressPool,
-            upstreams: { gotrue: this.gotrue, rest: this.rest, storage: this.storage, meta: this.meta },
+            upstreams: { gotrue: this.gotrue, rest: this.rest, storage: this.storage, meta: this.meta, ...(this.realtime ? { realtime: this.realtime } : {}) },
         }, { parent: this });
         this.studio = new Studio("studio", {
             config, namespace, bundle: this.bundle, metaUrl: this.meta.url,
@@ -82,7 +91,7 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         this.backup = new Backup("backup", {
             config, namespace, bundle: this.bundle, databaseHost: this.postgres.host,
         }, { parent: this, dependsOn: [this.postgres.ready] });
-        const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio];
+        const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio, ...(this.realtime ? [this.realtime] : [])];
         this.networkPolicies = new NetworkPolicies("network-policies", {
             config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP],
         }, { parent: this });

@@ -31,6 +31,25 @@ export const INIT_SCRIPTS: Record<string, string> = {
     ].join("\n"),
 };
 
+/**
+ * With Realtime, a fresh volume also gets `_realtime`, where Realtime's metadata Repo lands
+ * (DB_AFTER_CONNECT_QUERY) and which its own migrations do not create; the database layer creates
+ * it on a volume that predates Realtime (components/database/realtime.ts).
+ */
+export const REALTIME_INIT_SCRIPT = {
+    "99-realtime.sql": [
+        "-- Realtime's metadata schema (tenants, extensions, its schema_migrations).",
+        "CREATE SCHEMA IF NOT EXISTS _realtime;",
+        "ALTER SCHEMA _realtime OWNER TO supabase_admin;",
+        "",
+    ].join("\n"),
+};
+
+/** The init scripts of a stack: Realtime's only when it is deployed, so the seed's stay as they were. */
+export function initScripts(config: PlatformConfig): Record<string, string> {
+    return { ...INIT_SCRIPTS, ...(config.realtime.enabled ? REALTIME_INIT_SCRIPT : {}) };
+}
+
 const DATA_DIR = "/var/lib/postgresql/data";
 const CUSTOM_CONFIG_DIR = "/etc/postgresql-custom";
 
@@ -62,7 +81,7 @@ export class Postgres extends pulumi.ComponentResource {
 
         const initSql = new k8s.core.v1.ConfigMap(`${name}-init`, {
             metadata: { name: `${serviceName}-init-scripts`, namespace: args.namespace, labels: workloadLabels(serviceName, "database") },
-            data: INIT_SCRIPTS,
+            data: initScripts(config),
         }, { parent: this });
 
         const pgIsReady = (...flags: string[]) => ({ exec: { command: ["pg_isready", "-U", "postgres", ...flags] } });
@@ -128,7 +147,7 @@ export class Postgres extends pulumi.ComponentResource {
                 volumeMounts: [
                     { name: "postgres-data", mountPath: DATA_DIR, subPath: dataSubPath(this.major) },
                     { name: "postgres-config", mountPath: CUSTOM_CONFIG_DIR },
-                    ...Object.keys(INIT_SCRIPTS).map((file) => ({
+                    ...Object.keys(initScripts(config)).map((file) => ({
                         name: "init-scripts",
                         mountPath: `/docker-entrypoint-initdb.d/init-scripts/${file}`,
                         subPath: file,

@@ -23,6 +23,8 @@ export interface BundleValues {
     dashboardPassword: pulumi.Output<string>;
     pgMetaCryptoKey: pulumi.Output<string>;
     secretKeyBase: pulumi.Output<string>;
+    /** Realtime only (config `realtime`): its AES key for the tenant secrets (exactly 16 bytes) and the /metrics JWT secret. */
+    realtime?: { dbEncKey: pulumi.Output<string>; metricsJwtSecret: pulumi.Output<string> };
     /** The ES256 and opaque keys; only in releases that have them (hasAsymmetricKeys). */
     asymmetric?: AsymmetricKeys;
 }
@@ -56,13 +58,13 @@ export function hasAsymmetricKeys(release: Release): boolean {
 }
 
 /** Workloads that get a scoped Secret. */
-export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup";
+export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup" | "realtime";
 
 /**
  * Which secret each workload reads, keyed by the environment variable it is exposed as.
  * This table is the whole answer to "who can see what".
  */
-export function secretScopes(values: BundleValues, config: PlatformConfig): Record<SecretScope, Record<string, pulumi.Output<string>>> {
+export function secretScopes(values: BundleValues, config: PlatformConfig): Partial<Record<SecretScope, Record<string, pulumi.Output<string>>>> {
     const ns = config.namespace;
     const url = (role: string, query = "") => values.postgresPassword.apply((pw) => databaseUrl(role, pw, ns, query));
     const next = values.asymmetric;
@@ -108,6 +110,22 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Reco
             ...(next ? { SUPABASE_PUBLISHABLE_KEY: next.publishableKey, SUPABASE_SECRET_KEY: next.secretKey } : {}),
         },
         backup,
+        ...(values.realtime ? { realtime: realtimeScope(values, values.realtime) } : {}),
+    };
+}
+
+/**
+ * Realtime's secrets. API_JWT_SECRET verifies legacy tokens and the tenant API; the seed of v2.134
+ * also stores API_JWT_JWKS with the tenant, so ES256 tokens verify (supabase/realtime@v2.129.8
+ * priv/repo/seeds.exs:26-27); v2.29.15 reads no JWKS. METRICS_JWT_SECRET is required from v2.78.5.
+ */
+function realtimeScope(values: BundleValues, own: NonNullable<BundleValues["realtime"]>): Record<string, pulumi.Output<string>> {
+    return {
+        DB_PASSWORD: values.postgresPassword,
+        DB_ENC_KEY: own.dbEncKey,
+        API_JWT_SECRET: values.jwtSecret,
+        SECRET_KEY_BASE: values.secretKeyBase,
+        ...(values.asymmetric ? { API_JWT_JWKS: values.asymmetric.verifierJwks, METRICS_JWT_SECRET: own.metricsJwtSecret } : {}),
     };
 }
 
@@ -144,10 +162,15 @@ export class SecretBundle extends pulumi.ComponentResource {
             pgMetaCryptoKey: pulumi.secret(password("pg-meta-crypto-key", 48)),
             secretKeyBase: pulumi.secret(password("secret-key-base", 64)),
             asymmetric: hasAsymmetricKeys(config.release) ? this.asymmetricKeys(name, config, keepers, pulumi.secret(jwtSecret)) : undefined,
+            realtime: config.realtime.enabled ? {
+                dbEncKey: pulumi.secret(password("realtime-db-enc-key", 16)),
+                metricsJwtSecret: pulumi.secret(password("realtime-metrics-jwt-secret", 48)),
+            } : undefined,
         };
 
         const scopes = secretScopes(this.values, config);
         for (const [scope, entries] of Object.entries(scopes) as [SecretScope, Record<string, pulumi.Output<string>>][]) {
+            if (!entries) continue;
             const secretName = `${scope}-secrets`;
             new k8s.core.v1.Secret(`${name}-${scope}`, {
                 metadata: { name: secretName, namespace: args.namespace, labels: workloadLabels(scope, "secrets") },

@@ -21,7 +21,7 @@ export type ImageName = (typeof IMAGE_NAMES)[number];
 const releasePins = (name: ImageName) => RELEASE_NAMES.map((r) => `${r}: ${RELEASES[r].images[name]}`).join(", ");
 
 /** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
-export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio"] as const;
+export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio", "realtime"] as const;
 export type ScalableService = (typeof SCALABLE_SERVICES)[number];
 
 export const OAUTH_PROVIDERS = ["google", "github", "gitlab", "azure"] as const;
@@ -58,6 +58,7 @@ const NOW = () => Math.floor(Date.now() / 1000);
 
 export const KEYS = {
     release: oneOf(RELEASE_NAMES, { default: "seed", description: "The upstream release whose image set, configuration and keys the stack runs: seed (mid-2024 pins, PostgreSQL 15, legacy keys) or v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
+    realtime: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy Realtime (database changes, broadcast and presence at /realtime/v1): true or false; auto follows the release (off in seed, on in v0.8.2)." }),
     allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
     apps: list("apps", { description: "App schemas (SQL identifiers) the platform hosts, e.g. [home_portal, money_tracker]. Each is exposed through PostgREST; Supabase's own schemas (auth, storage, public, …, pg_*) are refused.", rules: [appSchemaName], unique: "app names must be unique" }),
@@ -249,7 +250,7 @@ export const CROSS_RULES: CrossRule[] = [
     },
     {
         name: "the services' pools fit max_connections",
-        keys: ["postgresMaxConnections", "storageBackend", ...SCALABLE_SERVICES.map(replicasKey)],
+        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", ...SCALABLE_SERVICES.map(replicasKey)],
         check: (v, report) => {
             const budget = configuredBudget(v);
             if (!budget.fits) {

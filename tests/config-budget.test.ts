@@ -7,15 +7,16 @@ import { evaluate, mandatory } from "../policies/evaluate";
 import { connectionBudget } from "../policies/rules/connections";
 import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount } from "../policies/rules/connection-budget";
 import { configReader } from "../offline/stack-config";
-import { runExpectingFailure, runStack } from "./support/program";
+import { RELEASE_NAMES } from "../policies/rules/releases";
+import { releaseVariants, runExpectingFailure, runStack } from "./support/program";
 
 /** The pack's verdict on a stack rendered with config's own budget check switched off. */
-async function packRefuses(stack: string, maxConnections: number): Promise<boolean> {
+async function packRefuses(stack: string, maxConnections: number, overrides: Record<string, unknown> = {}): Promise<boolean> {
     vi.doMock("../config/budget", async (importOriginal) => ({
         ...(await importOriginal<typeof import("../config/budget")>()),
         configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
     }));
-    const run = await runStack(stack, { overrides: { postgresMaxConnections: maxConnections } });
+    const run = await runStack(stack, { overrides: { ...overrides, postgresMaxConnections: maxConnections } });
     const result = await evaluate(run.resources, [connectionBudget]);
     return mandatory(result).length > 0;
 }
@@ -41,15 +42,18 @@ describe("the shared budget function", () => {
     });
 });
 
-describe.each(["dev", "prod"])("config and the pack agree on stack %s", (stack) => {
+describe.each(releaseVariants(["dev", "prod"], RELEASE_NAMES))("config and the pack agree on stack $label (Realtime on from v0.8.2)", ({ stack, overrides }) => {
     const values = () => {
-        const read = configReader(stack);
+        const read = configReader(stack, overrides);
         const int = (key: string) => Number(read(key));
         return {
             postgresMaxConnections: int("postgresMaxConnections"),
             storageBackend: read("storageBackend") as "file" | "s3",
             gotrueReplicas: int("gotrueReplicas"), restReplicas: int("restReplicas"),
             storageReplicas: int("storageReplicas"), metaReplicas: int("metaReplicas"),
+            release: (read("release") || "seed") as "seed" | "v0.8.2",
+            realtime: (read("realtime") || "auto") as "auto" | "true" | "false",
+            realtimeReplicas: int("realtimeReplicas"),
         };
     };
 
@@ -58,14 +62,14 @@ describe.each(["dev", "prod"])("config and the pack agree on stack %s", (stack) 
         const least = total + DEFAULT_SUPERUSER_RESERVED + DEFAULT_ADMIN_MARGIN;
         expect(configuredBudget({ ...values(), postgresMaxConnections: least }).fits).toBe(true);
         expect(configuredBudget({ ...values(), postgresMaxConnections: least - 1 }).fits).toBe(false);
-        expect(await packRefuses(stack, least)).toBe(false);
-        expect(await packRefuses(stack, least - 1)).toBe(true);
+        expect(await packRefuses(stack, least, overrides)).toBe(false);
+        expect(await packRefuses(stack, least - 1, overrides)).toBe(true);
     });
 
     it("refuses the short stack before registering anything, naming the fix", async () => {
         const { total } = configuredBudget(values());
         const short = Math.max(20, total);
-        const { error, registered } = await runExpectingFailure(stack, { overrides: { postgresMaxConnections: short } });
+        const { error, registered } = await runExpectingFailure(stack, { overrides: { ...overrides, postgresMaxConnections: short } });
         expect(error.name).toBe("ConfigError");
         expect(registered).toEqual([]);
         expect(error.message).toContain(`supabase-platform:postgresMaxConnections = ${short}: the services may open ${total} connections (gotrue `);

@@ -10,7 +10,7 @@ import { checkContainer, checkContainers, ContractReport, Finding, formatFinding
 import { containersOf, podSpecOf } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
 import { Release, RELEASE_NAMES } from "../policies/rules/releases";
-import { manifests, releaseVariants, runStack } from "./support/program";
+import { manifests, runStack, stackMatrix } from "./support/program";
 
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
@@ -43,7 +43,7 @@ function workloadContainers(run: ProgramRun): WorkloadContainer[] {
         .flatMap((m) => containersOf(m).map((container) => ({ workload: `${m.kind}/${m.metadata.name}`, container, pod: podSpecOf(m)! })));
 }
 
-describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("image contracts on stack $label", ({ stack, overrides }) => {
+describe.each(stackMatrix(stackNames(), RELEASE_NAMES))("image contracts on stack $label", ({ stack, overrides }) => {
     let report: ContractReport;
     let cfg: (key: string) => string | undefined;
     beforeAll(async () => {

@@ -28,8 +28,13 @@ export const DATABASE_POOLS: Record<string, PoolSpec> = {
     "supabase/postgres-meta": { default: 1, note: "pg pool fixed at max 1" },
     "supabase/studio": { default: 0, note: "reaches the database through postgres-meta" },
     "kong": { default: 0, note: "DB-less gateway" },
+    "kong/kong": { default: 0, note: "DB-less gateway" },
     "darthsim/imgproxy": { default: 0, note: "no database" },
     "supabase/postgres": { default: 1, note: "used as a client (pg_dump, psql): one session" },
+    "supabase/realtime": {
+        env: "DB_POOL_SIZE", default: 5, extra: 14,
+        note: "metadata pool + the tenant's connections per application name (supabase/realtime@v2.129.8 lib/realtime/database.ex:344-357)",
+    },
 };
 
 /** Env names that point a container at a database; an image outside the table with one is unknown. */

@@ -273,6 +273,8 @@ describe("real engine against the sandbox", () => {
     });
 
     it("release v0.8.2 on a fresh stack: the preview passes the pack through the real analyzer, up converges with every pod Ready, a second up changes nothing", async () => {
+        // The dev environment's file under another stack name (the copied project is a scratch copy).
+        fs.copyFileSync(path.join(ws.dir, "Pulumi.dev.yaml"), path.join(ws.dir, "Pulumi.dev-next.yaml"));
         const next = await engineStack(ws, "dev-next", { ...sandboxConfig(), release: "v0.8.2", namespace: NEXT_NAMESPACE });
         try {
             const preview = new StepLog();

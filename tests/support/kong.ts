@@ -13,6 +13,8 @@ export interface KongRequest {
     apikey?: string;
     /** Value of the Authorization header the client sends. */
     authorization?: string;
+    /** Query parameters (key-auth also reads `apikey` there, as websocket clients send it). */
+    query?: Record<string, string>;
     /** Basic-auth credentials. */
     basic?: { username: string; password: string };
     /** Headers the upstream answers with (names lower-case); the outcome shows them after Kong. */
@@ -24,6 +26,10 @@ export type KongOutcome =
         status: 200; service: string; upstream: string; consumer?: string; headers: Record<string, string>;
         /** The Authorization header the upstream receives (undefined: none). */
         authorization?: string;
+        /** Other request headers request-transformer set (lower-case names). */
+        requestHeaders: Record<string, string>;
+        /** The query string the upstream receives. */
+        query: Record<string, string>;
     }
     | { status: 401 | 403 | 404; service?: string; reason: string };
 
@@ -58,8 +64,9 @@ export function simulateKong(config: KongDeclarativeConfig, request: KongRequest
 
     let consumer: string | undefined;
     if (plugin("key-auth")) {
-        if (!request.apikey) return { status: 401, service: service.name, reason: "no API key" };
-        consumer = config.consumers.find((c) => (c.keyauth_credentials ?? []).some((k) => k.key === request.apikey))?.username;
+        const key = request.apikey ?? request.query?.apikey;
+        if (!key) return { status: 401, service: service.name, reason: "no API key" };
+        consumer = config.consumers.find((c) => (c.keyauth_credentials ?? []).some((k) => k.key === key))?.username;
         if (!consumer) return { status: 401, service: service.name, reason: "invalid API key" };
     }
     if (plugin("basic-auth")) {
@@ -74,13 +81,13 @@ export function simulateKong(config: KongDeclarativeConfig, request: KongRequest
         const allow = (acl.config?.allow as string[]) ?? [];
         if (!groups.some((g) => allow.includes(g))) return { status: 403, service: service.name, reason: "acl refused" };
     }
-    const authorization = upstreamAuthorization(plugin("request-transformer")?.config, request, !!plugin("post-function"));
+    const transformed = transformRequest(plugin("request-transformer")?.config, request, !!plugin("post-function"));
     const strip = service.routes.some((r) => r.strip_path);
     const rest = strip ? request.path.slice(prefix.length) : request.path;
     const base = service.url.replace(/\/$/, "");
     const upstream = rest === "" ? service.url : `${base}/${rest.replace(/^\//, "")}`;
     return {
-        status: 200, service: service.name, upstream, consumer, authorization,
+        status: 200, service: service.name, upstream, consumer, ...transformed,
         headers: transformResponse(plugin("response-transformer")?.config, request.upstreamHeaders ?? {}),
     };
 }
@@ -90,18 +97,24 @@ export function simulateKong(config: KongDeclarativeConfig, request: KongRequest
  * when it did not; a `$(...)` value is evaluated with the request's headers. The post-function the
  * storage route carries then clears a blank value.
  */
-function upstreamAuthorization(config: Record<string, unknown> | undefined, request: KongRequest, clearsBlank: boolean): string | undefined {
-    let value = request.authorization;
-    const ops = (config ?? {}) as Record<string, { headers?: string[] } | undefined>;
-    const op = request.authorization === undefined ? "add" : "replace";
-    const entry = (ops[op]?.headers ?? []).find((h) => h.toLowerCase().startsWith("authorization:"));
-    if (entry) {
-        const raw = entry.slice("authorization:".length);
+function transformRequest(config: Record<string, unknown> | undefined, request: KongRequest, clearsBlank: boolean) {
+    const ops = (config ?? {}) as Record<string, { headers?: string[]; querystring?: string[] } | undefined>;
+    const sent: Record<string, string | undefined> = { apikey: request.apikey, authorization: request.authorization };
+    const query: Record<string, string> = { ...(request.query ?? {}) };
+    const evaluate = (raw: string) => {
         const body = templateBody(raw);
-        value = body === undefined ? raw : evaluateTemplate(body, { apikey: request.apikey, authorization: request.authorization });
-    }
-    if (clearsBlank && value !== undefined && value.trim() === "") return undefined;
-    return value;
+        return body === undefined ? raw : evaluateTemplate(body, sent, request.query ?? {});
+    };
+    const split = (entry: string) => [entry.slice(0, entry.indexOf(":")).toLowerCase(), entry.slice(entry.indexOf(":") + 1)] as const;
+    const headers: Record<string, string> = {};
+    // Kong's order: replace (only what the client sent), then add (only what it did not).
+    for (const [name, raw] of (ops.replace?.headers ?? []).map(split)) if (sent[name] !== undefined) headers[name] = evaluate(raw) ?? "";
+    for (const [name, raw] of (ops.add?.headers ?? []).map(split)) if (sent[name] === undefined) headers[name] = evaluate(raw) ?? "";
+    for (const [name, raw] of (ops.replace?.querystring ?? []).map(split)) if (query[name] !== undefined) query[name] = evaluate(raw) ?? "";
+    let authorization = "authorization" in headers ? headers.authorization : request.authorization;
+    delete headers.authorization;
+    if (clearsBlank && authorization !== undefined && authorization.trim() === "") authorization = undefined;
+    return { authorization, requestHeaders: headers, query };
 }
 
 type HeaderOps = Record<"remove" | "replace" | "add" | "append", { headers?: string[] } | undefined>;

@@ -12,10 +12,15 @@ export function templateBody(value: string): string | undefined {
 
 const luaString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-/** Evaluates `expression` with a `headers` table (lower-case names, as Kong's template sees them). */
-export function evaluateTemplate(expression: string, headers: Record<string, string | undefined>): string | undefined {
-    const entries = Object.entries(headers).filter(([, v]) => v !== undefined).map(([k, v]) => `[${luaString(k.toLowerCase())}] = ${luaString(v!)}`);
-    const chunk = `local headers = { ${entries.join(", ")} }\nreturn ${expression}`;
+const luaTable = (values: Record<string, string | undefined>, lower: boolean) =>
+    `{ ${Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => `[${luaString(lower ? k.toLowerCase() : k)}] = ${luaString(v!)}`).join(", ")} }`;
+
+/**
+ * Evaluates `expression` with the `headers` (lower-case names, as Kong's template sees them) and
+ * `query_params` tables of request-transformer's template environment.
+ */
+export function evaluateTemplate(expression: string, headers: Record<string, string | undefined>, query: Record<string, string> = {}): string | undefined {
+    const chunk = `local headers = ${luaTable(headers, true)}\nlocal query_params = ${luaTable(query, false)}\nreturn ${expression}`;
     const L = lauxlib.luaL_newstate();
     lualib.luaL_openlibs(L);
     if (lauxlib.luaL_loadstring(L, to_luastring(chunk)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {

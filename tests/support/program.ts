@@ -60,3 +60,14 @@ export function releaseVariants(stacks: string[], releases: readonly string[]): 
         ...releases.filter((r) => r !== "seed").flatMap((release) => stacks.map((stack) => ({ label: `${stack}@${release}`, stack, overrides: { release } }))),
     ];
 }
+
+/**
+ * The release matrix the acceptance checks run over: each stack under each release, plus the seed
+ * release with Realtime switched on (v0.8.2 has it on by default).
+ */
+export function stackMatrix(stacks: string[], releases: readonly string[]): StackVariant[] {
+    return [
+        ...releaseVariants(stacks, releases),
+        ...stacks.map((stack) => ({ label: `${stack}+realtime`, stack, overrides: { realtime: "true" } })),
+    ];
+}
