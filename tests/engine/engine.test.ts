@@ -284,6 +284,8 @@ describe("real engine against the sandbox", () => {
             const result = await timed("up v0.8.2", () => next.up());
             expect(result.summary.result).toBe("succeeded");
             expect(await unreadyWorkloads(sandbox.kubeconfig, NEXT_NAMESPACE)).toEqual([]);
+            // Realtime is on by default in v0.8.2: its workload is among those Ready.
+            expect(await workloadNames(sandbox.kubeconfig, NEXT_NAMESPACE)).toContain("Deployment/realtime-dev");
             expect(result.outputs.publishableKey.value).toMatch(/^sb_publishable_/);
             expect(result.outputs.secretKey.secret).toBe(true);
             const again = new StepLog();
