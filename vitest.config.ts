@@ -12,6 +12,7 @@ export default defineConfig({
         // Vitest leaves one core free by default, which on a 2-core CI machine means one worker;
         // the test files are independent processes, so use every core.
         maxWorkers: Math.max(2, availableParallelism()),
+        globalSetup: ["tests/support/global-setup.ts"],
         testTimeout: 60_000,
         hookTimeout: 120_000,
     },

@@ -195,7 +195,7 @@ describe.each(stackNames())("Kong on stack %s", (stack) => {
 describe("Kong config rollout", () => {
     it("keeps the checksum on a second run and rolls Kong when rotation changes the keys", async () => {
         const first = await runStack("dev");
-        const second = await runStack("dev");
+        const second = await runStack("dev", { fresh: true });
         const rotated = await runStack("dev", { overrides: { rotation: 7 } });
         expect(checksumOf(first)).toMatch(/^[0-9a-f]{64}$/);
         expect(checksumOf(second)).toBe(checksumOf(first));

@@ -115,7 +115,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     });
 
     it("declares the same resources on a second run", async () => {
-        const again = await runStack(stack);
+        const again = await runStack(stack, { fresh: true });
         // Dynamic resources register once their provider is serialized (asynchronously), so the
         // registration order may vary; the set of resources and their inputs may not.
         const shape = (r: ProgramRun) => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs })).sort((a, b) => a.urn.localeCompare(b.urn));

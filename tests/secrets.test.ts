@@ -18,7 +18,7 @@ describe.each(releaseVariants(["dev", "prod"], RELEASE_NAMES))("secret bundle on
     let rotated: ProgramRun;
     beforeAll(async () => {
         first = await runStack(stack, { overrides });
-        second = await runStack(stack, { overrides });
+        second = await runStack(stack, { overrides, fresh: true });
         rotated = await runStack(stack, { overrides: { ...overrides, rotation: 1 } });
     });
 

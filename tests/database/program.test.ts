@@ -33,7 +33,7 @@ describe("the dev stack", () => {
                 return mocks.newResource(args);
             },
         }, ...rest));
-        run = await runStack("dev");
+        run = await runStack("dev", { fresh: true });
         spy.mockRestore();
     });
 
@@ -178,7 +178,7 @@ describe("an app listed in config without a definition file", () => {
 
     it("gets its schema, grants and role but no tables, and the program warns", async () => {
         const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async () => undefined);
-        const run = await runStack("dev", { overrides: { apps: ["home_portal", "money_tracker", "guestbook"] } });
+        const run = await runStack("dev", { overrides: { apps: ["home_portal", "money_tracker", "guestbook"] }, fresh: true });
         expect(byName(run, "guestbook-schema").inputs).toMatchObject({ name: "guestbook" });
         expect(byName(run, "guestbook-usage-anon").inputs).toMatchObject({ objectType: "schema", privileges: ["USAGE"] });
         const guestbook = run.resources.find((r) => r.type === "supabase:database:App" && r.name === "guestbook")!;

@@ -45,7 +45,7 @@ async function runWithDefinition(file: string, exportName: string, edit: (app: A
     const original = await vi.importActual<Record<string, AppDefinition>>(path);
     vi.doMock(path, () => ({ [exportName]: edit(structuredClone(original[exportName])) }));
     try {
-        return await runStack("dev");
+        return await runStack("dev", { fresh: true });
     } finally {
         vi.doUnmock(path);
     }
@@ -58,7 +58,7 @@ const recordedNamed = (r: ProgramRun, name: string) => {
 
 describe("an unchanged program", () => {
     it("diffs to no change on every custom resource", async () => {
-        const again = await runStack("dev");
+        const again = await runStack("dev", { fresh: true });
         const dynamic = applied.filter((a) => a.resource.type in DYNAMIC_PROVIDERS);
         expect(dynamic.length).toBeGreaterThan(30);
         for (const a of dynamic) {

@@ -259,7 +259,7 @@ describe("under the mock engine", () => {
     it("opens no listener and contacts no cluster, even where the CLI's monitor variable is set", async () => {
         // The MockMonitor decides, not the environment alone: a test run from inside `pulumi up` stays offline.
         vi.stubEnv("PULUMI_NODEJS_MONITOR", "127.0.0.1:1");
-        const run = await runStack("dev");
+        const run = await runStack("dev", { fresh: true });
         const port = tunnelPort(0, "supabase-platform", "dev");
         expect(run.resources.find((r) => r.type === "pulumi:providers:postgresql")!.inputs).toMatchObject({ host: "127.0.0.1", port: String(port) });
         const { underRealEngine } = await import("../../components/database/admin");

@@ -38,7 +38,7 @@ describe.each(["dev", "prod"])("rotation on stack %s", (stack) => {
     let rotated: ProgramRun;
     beforeAll(async () => {
         before = await runStack(stack);
-        again = await runStack(stack);
+        again = await runStack(stack, { fresh: true });
         rotated = await runStack(stack, { overrides: { rotation: 1 } });
     });
 

@@ -14,8 +14,8 @@ import { runStack, stackMatrix } from "../support/program";
 
 const WORKLOADS = ["Deployment gotrue", "Deployment kong", "Deployment meta", "Deployment rest", "Deployment storage", "Deployment studio", "StatefulSet postgres", "CronJob postgres-backup"].sort();
 
-async function verdict(stack: string, overrides?: Record<string, unknown>) {
-    const run = await runStack(stack, { overrides });
+async function verdict(stack: string, overrides?: Record<string, unknown>, fresh = false) {
+    const run = await runStack(stack, { overrides, fresh });
     const result = await evaluate(run.resources, allPolicies);
     const workloads = run.resources
         .filter((r) => WORKLOAD_TYPES.includes(r.type))
@@ -58,7 +58,7 @@ describe("the stack verdict is not vacuous", () => {
             ...(await importOriginal<typeof import("../../config/budget")>()),
             configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
         }));
-        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 }).finally(() => vi.doUnmock("../../config/budget"));
+        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 }, true).finally(() => vi.doUnmock("../../config/budget"));
         expect(mandatory(result).map((v) => v.policy)).toEqual(["connection-budget"]);
         // The render's report gives the same verdict and fails the render.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-report-"));

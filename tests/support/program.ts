@@ -1,4 +1,10 @@
-// Runs the real program (index.ts) under the mock engine with a stack file's config.
+// Runs the real program (index.ts) under the mock engine with a stack file's config. A run is a
+// pure function of its stack file and overrides (the mocks are deterministic), so within one
+// `npm test` the recorded result is shared between test files through a scratch directory
+// (tests/support/global-setup.ts): the program runs once per distinct config, not once per file.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { vi } from "vitest";
 import { ProgramRun, RecordedResource, runProgram } from "../../offline/engine";
 import { kubernetesObjects, Manifest } from "../../offline/manifests";
@@ -6,12 +12,33 @@ import { kubernetesObjects, Manifest } from "../../offline/manifests";
 export interface StackRunOptions {
     overrides?: Record<string, unknown>;
     secretKeys?: string[];
+    /**
+     * Run the program now, neither reading nor writing the shared result: for tests that mock a
+     * module first, and for the second run of a determinism check (which then compares against a
+     * run made in another process).
+     */
+    fresh?: boolean;
 }
 
-/** One fresh run of index.ts: the module cache is reset so the program executes again. */
+/** Where runs are shared, when the suite's global set-up made the directory. */
+const RUN_CACHE = process.env.SUPABASE_PLATFORM_RUN_CACHE;
+
+/** A run of index.ts with the module cache reset, so the program executes again (or its shared result). */
 export async function runStack(stack: string, options: StackRunOptions = {}): Promise<ProgramRun> {
+    const { fresh, ...runOptions } = options;
+    const file = RUN_CACHE && !fresh
+        ? path.join(RUN_CACHE, `${crypto.createHash("sha256").update(JSON.stringify([stack, runOptions.overrides ?? {}, runOptions.secretKeys ?? []])).digest("hex")}.json`)
+        : undefined;
+    if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as ProgramRun;
     vi.resetModules();
-    return runProgram({ stack, ...options, load: () => import("../../index") });
+    const run = await runProgram({ stack, ...runOptions, load: () => import("../../index") });
+    if (file) {
+        // Written whole, then renamed: a concurrent reader sees the complete file or none.
+        const partial = `${file}.${process.pid}.partial`;
+        fs.writeFileSync(partial, JSON.stringify(run));
+        fs.renameSync(partial, file);
+    }
+    return run;
 }
 
 /** Runs the program expecting it to refuse the config; returns the error and what was registered. */
