@@ -331,7 +331,21 @@ export function redactKongConfig(config: KongDeclarativeConfig): KongDeclarative
         basicauth_credentials: config.basicauth_credentials.map((b) => ({
             ...b, username: REDACTED_CREDENTIAL, password: REDACTED_CREDENTIAL,
         })),
+        // The opaque-key templates hold the keys and the JWTs they map to: only their shape is shown.
+        services: config.services.map((s) => ({ ...s, plugins: s.plugins.map(redactTemplates) })),
     };
+}
+
+/** `name:$(<lua>)` → `name:$(<redacted>)` in every header and query entry of a plugin's config. */
+function redactTemplates(plugin: KongPlugin): KongPlugin {
+    if (!plugin.config) return plugin;
+    const redact = (v: unknown): unknown => {
+        if (typeof v === "string") return v.includes("$(") ? `${v.slice(0, v.indexOf("$("))}$(${REDACTED_CREDENTIAL})` : v;
+        if (Array.isArray(v)) return v.map(redact);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+        return v;
+    };
+    return { ...plugin, config: redact(plugin.config) as Record<string, unknown> };
 }
 
 export type RouteAccess = "open" | "api-key" | "basic-auth" | "blocked";

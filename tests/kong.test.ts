@@ -224,7 +224,7 @@ describe("kong.yml in the offline render", () => {
         expect(kongConfigProblems(result.run)).toEqual([]);
         // The seed's failure: a gateway holding a key the stack no longer exports.
         const stale = { ...result.run, outputs: { ...result.run.outputs, anonKey: { value: "stale-key", secret: false } } };
-        expect(kongConfigProblems(stale)).toEqual(["consumer anon does not hold the exported anonKey"]);
+        expect(kongConfigProblems(stale)).toEqual(["consumer anon does not hold exactly the exported anonKey (and publishableKey)"]);
         fs.rmSync(outRoot, { recursive: true, force: true });
     });
 });

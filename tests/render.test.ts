@@ -65,3 +65,27 @@ describe("npm run render", () => {
         expect(error?.stderr).toContain('supabase-platform:apps = "auth"');
     });
 });
+
+describe("npm run render of release v0.8.2 with Realtime", () => {
+    it("passes its own checks and the pack, and writes no secret key, signing key or mapped JWT to disk", async () => {
+        const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "render-next-"));
+        vi.resetModules();
+        const { render, summary } = await import("../offline/render");
+        const result = await render("dev", outRoot, { release: "v0.8.2" });
+        const text = summary(result);
+        expect(text).not.toContain("FAIL");
+        expect(text).toMatch(/Policy pack: pass, 0 mandatory/);
+        expect(text).toContain("/realtime/v1/api/tenants");
+        const dir = path.join(outRoot, "dev");
+        const everything = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
+        const outputs = result.run.outputs;
+        for (const secret of [outputs.secretKey.value, outputs.serviceRoleKey.value, outputs.jwtSecret.value] as string[]) expect(everything).not.toContain(secret);
+        // The redacted kong.yml keeps the template's place, not its keys or JWTs.
+        expect(fs.readFileSync(path.join(dir, "kong.yml"), "utf8")).toContain("Authorization:$(<redacted>)");
+        expect(everything).not.toMatch(/eyJhbGciOiJFUzI1Ni/);
+        const gotrue = result.run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "gotrue-secrets")!;
+        const signingKeys = JSON.parse(gotrue.inputs.stringData.GOTRUE_JWT_KEYS) as { d?: string }[];
+        expect(signingKeys.some((k) => k.d)).toBe(true);
+        for (const key of signingKeys) if (key.d) expect(everything).not.toContain(key.d);
+    });
+});

@@ -24,8 +24,10 @@ export function kongConfigProblems(run: ProgramRun): string[] {
     if (!config) return [];
     const problems: string[] = [];
     const keyOf = (user: string) => config.consumers.find((c) => c.username === user)?.keyauth_credentials?.map((k) => k.key) ?? [];
-    if (JSON.stringify(keyOf("anon")) !== JSON.stringify([run.outputs.anonKey?.value])) problems.push("consumer anon does not hold the exported anonKey");
-    if (JSON.stringify(keyOf("service_role")) !== JSON.stringify([run.outputs.serviceRoleKey?.value])) problems.push("consumer service_role does not hold the exported serviceRoleKey");
+    // Exactly the exported keys: the legacy JWT, and in release v0.8.2 the opaque key beside it.
+    const exported = (...names: string[]) => names.map((n) => run.outputs[n]?.value).filter((v) => v !== undefined);
+    if (JSON.stringify(keyOf("anon")) !== JSON.stringify(exported("anonKey", "publishableKey"))) problems.push("consumer anon does not hold exactly the exported anonKey (and publishableKey)");
+    if (JSON.stringify(keyOf("service_role")) !== JSON.stringify(exported("serviceRoleKey", "secretKey"))) problems.push("consumer service_role does not hold exactly the exported serviceRoleKey (and secretKey)");
     const container = find(run, "Deployment", SERVICES.kong.name)?.spec?.template?.spec?.containers?.[0];
     const plugins = container?.env?.find((e: any) => e.name === "KONG_PLUGINS")?.value;
     if (plugins !== kongPlugins(config).join(",")) problems.push(`KONG_PLUGINS=${plugins} differs from the plugins kong.yml uses (${kongPlugins(config).join(",")})`);
