@@ -7,7 +7,6 @@
 // each user to their own rows; and after a rotation GoTrue still accepts the old key's tokens.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, importJWK, JSONWebKeySet, JWK, jwtVerify, JWTPayload, JWTVerifyOptions } from "jose";
@@ -16,7 +15,8 @@ import { signApiKey } from "../../components/api-keys";
 import { issuerJwtKeys, newSigningKey, publicJwks, signEs256, SigningKey, verifierJwks } from "../../components/keys/jwks";
 import { toolsBin, toolVersions } from "../../tools/paths";
 import { appliedWorld, AppliedWorld, connectAs } from "../database/support/world";
-import { findManifest } from "../support/program";
+import { findManifest, runStack } from "../support/program";
+import { freePort } from "../support/postgres";
 
 const GOTRUE = path.join(toolsBin(), "gotrue");
 const VERSION = toolVersions().GOTRUE_VERSION;
@@ -36,17 +36,6 @@ if (!haveGotrue) {
 const EXTERNAL = "http://127.0.0.1:8000/auth/v1";
 const PASSWORD = "correct-horse-battery-staple";
 
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 interface RunningGoTrue {
     url: string;
@@ -173,8 +162,10 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
 
     beforeAll(async () => {
         w = await appliedWorld("dev");
-        // The plain env of the program's gotrue container (secrets come from gotrue-secrets; set below).
-        const container = findManifest(w.run, "Deployment", "gotrue").spec.template.spec.containers.find((c: any) => c.name === "gotrue");
+        // The plain env the program gives the gotrue container in release v0.8.2 (secrets come from
+        // gotrue-secrets; set below), and the signing key that release's bundle generated.
+        const next = await runStack("dev", { overrides: { release: "v0.8.2" } });
+        const container = findManifest(next, "Deployment", "gotrue").spec.template.spec.containers.find((c: any) => c.name === "gotrue");
         programEnv = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value!]));
         legacySecret = w.secrets.jwtSecret;
         // bootstrap.sql mirrors only the auth.users columns the database layer touches; GoTrue's
@@ -187,7 +178,9 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
             add column if not exists email_change_token varchar(255), add column if not exists email_change varchar(255),
             add column if not exists email_change_sent_at timestamptz, add column if not exists last_sign_in_at timestamptz,
             add column if not exists is_super_admin bool`);
-        key = newSigningKey();
+        const signer = (JSON.parse(findManifest(next, "Secret", "gotrue-secrets").stringData.GOTRUE_JWT_KEYS) as { kid: string; d?: string; x: string; y: string; key_ops: string[] }[])
+            .find((k) => k.key_ops.includes("sign"))!;
+        key = { kid: signer.kid, d: signer.d!, x: signer.x, y: signer.y };
         gotrue = await startGoTrue(envFor([key]));
         authenticator = await connectAs(w.world, "authenticator", w.secrets.postgresPassword);
     });

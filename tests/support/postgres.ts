@@ -23,7 +23,8 @@ const SUPERUSER = "postgres";
 const PASSWORD = "test-superuser-password";
 const START_TIMEOUT_MS = 60_000;
 
-async function freePort(): Promise<number> {
+/** A port on loopback nobody listens on right now. */
+export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.unref();
