@@ -16,6 +16,11 @@ import { REALTIME_AFTER_CONNECT_QUERY } from "./database/realtime-model";
 
 type Container = k8s.types.input.core.v1.Container;
 
+/** `realtime: auto` follows the release: off in the seed (unchanged), on from v0.8.2 as upstream ships it. */
+export function realtimeDeployed(setting: "auto" | "true" | "false", release: Release): boolean {
+    return setting === "auto" ? release !== "seed" : setting === "true";
+}
+
 /** The tenant the image seeds (SEED_SELF_HOST=true), which is also the Service name. */
 export const REALTIME_TENANT = SERVICES.realtime.name;
 

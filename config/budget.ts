@@ -4,7 +4,7 @@
 import { GOTRUE_DB_POOL_SIZE } from "../components/gotrue";
 import { META_DB_CONNECTIONS } from "../components/meta";
 import { POSTGREST_DB_POOL } from "../components/rest";
-import { REALTIME_DB_POOL, REALTIME_TENANT_CONNECTIONS, realtimePeakPods } from "../components/realtime";
+import { REALTIME_DB_POOL, REALTIME_TENANT_CONNECTIONS, realtimeDeployed, realtimePeakPods } from "../components/realtime";
 import { STORAGE_DB_POOL } from "../components/storage";
 import {
     BudgetClient, BudgetResult, budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount,
@@ -43,11 +43,9 @@ export function configuredClients(v: BudgetValues): BudgetClient[] {
         },
         { label: "meta", perPod: META_DB_CONNECTIONS, pods: rolling(v.metaReplicas) },
         { label: "backup", perPod: BACKUP_SESSIONS, pods: peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" }) },
-        ...(realtimeOn(v) ? [{ label: "realtime", perPod: REALTIME_DB_POOL + REALTIME_TENANT_CONNECTIONS, pods: realtimePeakPods(v.realtimeReplicas) }] : []),
+        ...(realtimeDeployed(v.realtime, v.release) ? [{ label: "realtime", perPod: REALTIME_DB_POOL + REALTIME_TENANT_CONNECTIONS, pods: realtimePeakPods(v.realtimeReplicas) }] : []),
     ];
 }
-
-const realtimeOn = (v: BudgetValues) => (v.realtime === "auto" ? v.release !== "seed" : v.realtime === "true");
 
 export function configuredBudget(v: BudgetValues): BudgetResult {
     return budgetConnections({

@@ -7,11 +7,7 @@ import {
     ScalableService, StackValues,
 } from "./schema";
 import { tunnelPort } from "../components/database/tunnel";
-
-/** `realtime: auto` follows the release: off in the seed (unchanged), on from v0.8.2 as upstream ships it. */
-export function realtimeEnabled(v: Pick<StackValues, "realtime" | "release">): boolean {
-    return v.realtime === "auto" ? v.release !== "seed" : v.realtime === "true";
-}
+import { realtimeDeployed } from "../components/realtime";
 
 const secretOrUndefined = (value: string) => (value === "" ? undefined : pulumi.secret(value));
 
@@ -73,7 +69,7 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
         /** The upstream release the stack runs; each service reads its release's differences from it. */
         release: v.release,
         /** Realtime is deployed (config `realtime`, or the release's default when `auto`). */
-        realtime: { enabled: realtimeEnabled(v) },
+        realtime: { enabled: realtimeDeployed(v.realtime, v.release) },
         /** Each workload's image: the stack's override, else the release's pin. */
         images: Object.fromEntries(IMAGE_NAMES.map((n) => [n, v[imageKey(n)] || RELEASES[v.release].images[n]])) as Record<ImageName, string>,
         replicas: Object.fromEntries(SCALABLE_SERVICES.map((s) => [s, v[replicasKey(s)]])) as Record<ScalableService, number>,

@@ -7,9 +7,9 @@ import * as jwt from "jsonwebtoken";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeyClaims, signApiKey } from "../components/api-keys";
 import {
-    issuerJwtKeys, legacyOctJwk, newSigningKey, opaqueKey, publicJwks, signEs256, signingKeyFromScalar, verifierJwks,
+    issuerJwtKeys, legacyOctJwk, opaqueKey, publicJwks, signEs256, signingKeyFromScalar, verifierJwks,
 } from "../components/keys/jwks";
-import { rotatedKeys, signingKeysProvider } from "../components/keys/signing-keys";
+import { freshSigningKey, rotatedKeys, signingKeysProvider } from "../components/keys/signing-keys";
 import { ProgramRun } from "../offline/engine";
 import { manifests, runStack } from "./support/program";
 
@@ -25,7 +25,7 @@ async function verifyWithSet(token: string, set: { keys: any[] }) {
 }
 
 describe("ES256 signing", () => {
-    const key = newSigningKey();
+    const key = freshSigningKey();
 
     it("signs a JWT that jose verifies with the published public key, its header naming the kid", async () => {
         const claims = apiKeyClaims("anon", 1795651200, 1825);
@@ -42,8 +42,8 @@ describe("ES256 signing", () => {
     });
 
     it("refuses a token signed by another key", async () => {
-        const token = signEs256(newSigningKey(), apiKeyClaims("anon", 1, 1));
-        await expect(verifyWithSet(token, publicJwks([{ ...newSigningKey(), kid: jose.decodeProtectedHeader(token).kid! }]))).rejects.toThrow(/signature/);
+        const token = signEs256(freshSigningKey(), apiKeyClaims("anon", 1, 1));
+        await expect(verifyWithSet(token, publicJwks([{ ...freshSigningKey(), kid: jose.decodeProtectedHeader(token).kid! }]))).rejects.toThrow(/signature/);
     });
 
     it("derives a valid P-256 key from any 32 bytes, as the mock engine does", async () => {
@@ -55,8 +55,8 @@ describe("ES256 signing", () => {
 });
 
 describe("key sets", () => {
-    const current = newSigningKey();
-    const retired = newSigningKey();
+    const current = freshSigningKey();
+    const retired = freshSigningKey();
 
     it("publishes only public EC keys: no private scalar, no HS256 secret", () => {
         const set = publicJwks([current, retired]);
@@ -108,7 +108,7 @@ describe("opaque API keys", () => {
 });
 
 describe("signing key rotation", () => {
-    const [a, b, c] = [newSigningKey(), newSigningKey(), newSigningKey()];
+    const [a, b, c] = [freshSigningKey(), freshSigningKey(), freshSigningKey()];
 
     it("puts the new key first and keeps `retain` previous ones", () => {
         expect(rotatedKeys([a], b, 1)).toEqual([b, a]);

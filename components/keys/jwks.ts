@@ -47,10 +47,6 @@ export function signingKeyFromScalar(seed: Uint8Array, kid: string): SigningKey 
     return { kid, d: b64url(scalar), x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33, 65)) };
 }
 
-/** A fresh key from the operating system's CSPRNG, with a random UUID as its kid. */
-export function newSigningKey(): SigningKey {
-    return signingKeyFromScalar(p256.utils.randomPrivateKey(), crypto.randomUUID());
-}
 
 export function publicJwk(key: SigningKey): EcPublicJwk {
     return { kty: "EC", crv: "P-256", x: key.x, y: key.y, kid: key.kid, alg: "ES256", use: "sig", key_ops: ["verify"] };

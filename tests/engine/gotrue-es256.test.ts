@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, importJWK, JSONWebKeySet, JWK, jwtVerify, JWTPayload, JWTVerifyOptions } from "jose";
 import { Client, escapeIdentifier } from "pg";
 import { signApiKey } from "../../components/api-keys";
-import { issuerJwtKeys, newSigningKey, publicJwks, signEs256, SigningKey, verifierJwks } from "../../components/keys/jwks";
+import { issuerJwtKeys, publicJwks, signEs256, SigningKey, verifierJwks } from "../../components/keys/jwks";
+import { freshSigningKey } from "../../components/keys/signing-keys";
 import { toolsBin, toolVersions } from "../../tools/paths";
 import { appliedWorld, AppliedWorld, connectAs } from "../database/support/world";
 import { findManifest, runStack } from "../support/program";
@@ -231,7 +232,7 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
         const rest = await verifyWithSet(token, verifier, { issuer: EXTERNAL });
         for (const r of [remote, ours, rest]) expect(r.payload.sub).toBe(users.A.id);
         // A key that is not ours does not verify it.
-        await expect(jwtVerify(token, createLocalJWKSet(publicJwks([{ ...newSigningKey(), kid: key.kid }])))).rejects.toThrow(/signature/);
+        await expect(jwtVerify(token, createLocalJWKSet(publicJwks([{ ...freshSigningKey(), kid: key.kid }])))).rejects.toThrow(/signature/);
     });
 
     it("legacy HS256 API keys still work: anon verifies against verifierJwks, service_role is accepted by GoTrue's admin API", async () => {
@@ -284,7 +285,7 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
     });
 
     it("rotation: with issuerJwtKeys([new, old]) GoTrue signs with the new key and still accepts the old key's tokens", async () => {
-        const fresh = newSigningKey();
+        const fresh = freshSigningKey();
         await gotrue.stop();
         gotrue = await startGoTrue(envFor([fresh, key]));
         const jwks = await call(gotrue.url, "GET", "/.well-known/jwks.json", {});
@@ -302,7 +303,7 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
         expect(old.json.id).toBe(users.A.id);
 
         // A key GoTrue does not hold is refused.
-        const stranger = signEs256({ ...newSigningKey(), kid: key.kid }, { ...users.A.claims, iat: now, exp: now + 600 });
+        const stranger = signEs256({ ...freshSigningKey(), kid: key.kid }, { ...users.A.claims, iat: now, exp: now + 600 });
         expect((await call(gotrue.url, "GET", "/user", { authorization: `Bearer ${stranger}` })).status).toBe(403);
 
         // A new sign-in is signed by the new key and verifies against the rotated verifier set.
