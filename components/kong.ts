@@ -160,8 +160,8 @@ export class Kong extends pulumi.ComponentResource {
                     { name: "status", containerPort: KONG_STATUS_PORT },
                 ],
                 env: plainEnv(env),
-                // Status API: Liveness only asks whether the proxy accepts connections, so a slow
-                // upstream never restarts the gateway.
+                // Readiness asks the status API (readinessPath); liveness only asks whether the
+                // proxy accepts connections, so a slow upstream never restarts the gateway.
                 readinessProbe: { httpGet: { path: readinessPath(config.release), port: "status" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
