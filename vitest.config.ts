@@ -6,9 +6,13 @@ export default defineConfig({
         include: ["tests/**/*.test.ts"],
         // The real-engine tier has its own config and command (npm run test:engine).
         exclude: ["tests/engine/**", "**/node_modules/**"],
-        // Each file gets its own process: the Pulumi runtime keeps global state.
+        // Worker processes, not threads: the Pulumi runtime keeps process-global state. Files share
+        // a worker one after another (no re-import of Pulumi and the Kubernetes SDK per file): every
+        // program run resets the module registry and installs fresh mocks (tests/support/program.ts),
+        // and env stubs are undone after each test.
         pool: "forks",
-        isolate: true,
+        isolate: false,
+        unstubEnvs: true,
         // Vitest leaves one core free by default, which on a 2-core CI machine means one worker;
         // the test files are independent processes, so use every core.
         maxWorkers: Math.max(2, availableParallelism()),
