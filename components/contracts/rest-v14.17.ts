@@ -5,7 +5,8 @@
 // .github/workflows/release.yaml:152-160; Dockerfile for arm64, built by release.yaml:140-151).
 // JWT verification goes through jose-jwt 0.9.6 (nix/overlays/haskell-packages.nix:101-108), read at
 // tekul/jose-jwt@8c46ae1 ("Release 0.9.6"): Jose/Jwk.hs.
-import { EnvVarFact, ImageContract, SourceRef } from "./types";
+import { postgrestReads } from "./rest";
+import { ImageContract, SourceRef } from "./types";
 
 const POSTGREST = (path: string, line?: number): SourceRef => ({ repo: "PostgREST/postgrest", tag: "v14.17", path, line });
 const CONFIG = "src/PostgREST/Config.hs";
@@ -67,8 +68,6 @@ const KEYS: [string, string | undefined, number, string[]?][] = [
     ["internal-schema-cache-query-sleep", undefined, 304],
 ];
 
-const envName = (key: string) => `PGRST_${key.replace(/-/g, "_").toUpperCase()}`;
-
 const NOTES: Record<string, string> = {
     "jwt-secret":
         "A plain secret (HS256, at least 32 bytes or startup fails, Config.hs:506-509), a single JWK, or a JWKS " +
@@ -81,15 +80,7 @@ const NOTES: Record<string, string> = {
     "openapi-mode": "follow-privileges | ignore-privileges | disabled (Config.hs:337-344); disabled answers 404 PGRST126 on / for every role (ApiRequest.hs:121, Error.hs:143).",
 };
 
-const reads: EnvVarFact[] = KEYS.map(([key, value, line, aliases]) => ({
-    name: envName(key),
-    // The default "postgresql://" is the local socket: nothing to connect to in a pod of its own.
-    required: key === "db-uri",
-    ...(value === undefined ? {} : { default: value }),
-    ...(aliases ? { aliases: aliases.map(envName) } : {}),
-    source: POSTGREST(CONFIG, line),
-    ...(NOTES[key] ? { note: NOTES[key] } : {}),
-}));
+const reads = postgrestReads(KEYS, (line) => POSTGREST(CONFIG, line), NOTES);
 
 export const REST_V14_17_CONTRACT: ImageContract = {
     service: "rest",

@@ -53,16 +53,25 @@ const KEYS: [string, string | undefined, number, string[]?][] = [
     ["internal-schema-cache-sleep", undefined, 287],
 ];
 
-const envName = (key: string) => `PGRST_${key.replace(/-/g, "_").toUpperCase()}`;
+/** A PostgREST config key as its env var: "db-uri" → PGRST_DB_URI (Config.hs reads PGRST_<KEY>). */
+export const envName = (key: string) => `PGRST_${key.replace(/-/g, "_").toUpperCase()}`;
 
-const reads: EnvVarFact[] = KEYS.map(([key, value, line, aliases]) => ({
-    name: envName(key),
-    // The default "postgresql://" is the local socket: nothing to connect to in a pod of its own.
-    required: key === "db-uri",
-    ...(value === undefined ? {} : { default: value }),
-    ...(aliases ? { aliases: aliases.map(envName) } : {}),
-    source: POSTGREST(CONFIG, line),
-}));
+/** A key table ([key, default, parser line, aliases]) as the env facts of one PostgREST version. */
+export function postgrestReads(
+    keys: [string, string | undefined, number, string[]?][], source: (line: number) => SourceRef, notes: Record<string, string> = {},
+): EnvVarFact[] {
+    return keys.map(([key, value, line, aliases]) => ({
+        name: envName(key),
+        // The default "postgresql://" is the local socket: nothing to connect to in a pod of its own.
+        required: key === "db-uri",
+        ...(value === undefined ? {} : { default: value }),
+        ...(aliases ? { aliases: aliases.map(envName) } : {}),
+        source: source(line),
+        ...(notes[key] ? { note: notes[key] } : {}),
+    }));
+}
+
+const reads = postgrestReads(KEYS, (line) => POSTGREST(CONFIG, line));
 
 export const REST_CONTRACT: ImageContract = {
     service: "rest",
