@@ -21,6 +21,26 @@ export function postgresClient(layout: SandboxLayout, database = "postgres"): Cl
     return new Client({ host: "127.0.0.1", port: layout.postgresPort, user: POSTGRES_SUPERUSER, database });
 }
 
+/** The sandbox's PostgreSQL that a stack of `release` reaches through its tunnel. */
+export function sandboxPostgres(layout: SandboxLayout, release: string): { port: number; client(database?: string): Client } {
+    if (release !== "seed") throw new Error(`sandbox: no PostgreSQL for release ${release} yet`);
+    return { port: layout.postgresPort, client: (database = "postgres") => postgresClient(layout, database) };
+}
+
+/**
+ * Who may log in without a password, on loopback only: the superusers the sandbox and the
+ * program's database layer connect as (in a cluster the image sets supabase_admin's password from
+ * the same Secret on first start; here the first `pulumi up` generates it after the server started).
+ * Every other role, the services' login roles among them, needs its password, so a rotation shows.
+ */
+const PG_HBA = [
+    "local all all trust",
+    `host all ${POSTGRES_SUPERUSER} 127.0.0.1/32 trust`,
+    "host all supabase_admin 127.0.0.1/32 trust",
+    "host all all 127.0.0.1/32 scram-sha-256",
+    "",
+].join("\n");
+
 /**
  * As root the server runs as the unprivileged `postgres` user, which cannot enter root's home;
  * its data directory then lives under the system temp directory, still one per sandbox.
@@ -43,6 +63,7 @@ export async function startPostgres(layout: SandboxLayout): Promise<void> {
         execFileSync(path.join(bin, "initdb"), [
             "--pgdata", dataDir, "--username", POSTGRES_SUPERUSER, "--auth", "trust", "--encoding", "UTF8", "--locale", "C", "--no-sync",
         ], { uid: user?.uid, gid: user?.gid, stdio: "pipe" });
+        fs.writeFileSync(path.join(dataDir, "pg_hba.conf"), PG_HBA);
     }
     if (!runningPid(layout.stateDir, "postgres")) {
         startProcess(layout.stateDir, {

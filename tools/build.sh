@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # npm run tools [-- --check | --list | --only NAME]
-# Builds the real toolchain the engine tier runs (the Pulumi CLI, the Kubernetes provider plugin,
-# etcd, kube-apiserver/-controller-manager/-scheduler and KWOK) from the
-# Go module proxy with the ordinary `go` client, into a cache outside the checkout. Idempotent and
+# Builds the real toolchain the engine tier runs into a cache outside the checkout: the Pulumi CLI,
+# its Node.js language host, the kubernetes and postgresql provider plugins, etcd,
+# kube-apiserver/-controller-manager/-scheduler and KWOK; optionally GoTrue. Idempotent and
 # resumable: a component whose binaries are present is skipped; a failed one is rebuilt next run.
-# Optional: gotrue, from a local git snapshot of supabase/auth ($SUPABASE_AUTH_GIT), deps from the proxy.
-# Nothing here is third-party source: each component is a wrapper go.mod that requires a published
-# module version, and `go build` fetches it from the proxy.
+# Modules come from the Go module proxy with the ordinary `go` client. Where the proxy refuses a
+# module, the source comes from a snapshot: a bare git clone named <owner>+<name> in the folder
+# $SUPABASE_PLATFORM_SOURCES (git clone --bare https://github.com/OWNER/NAME "$SUPABASE_PLATFORM_SOURCES/OWNER+NAME").
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +20,7 @@ case "${1:-}" in
     --check) mode="check" ;;
     --list) mode="list" ;;
     --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
@@ -32,37 +32,89 @@ COMPONENTS=(
     "kwok:kwok"
     "etcd:etcd"
     "pulumi:pulumi"
+    "language-nodejs:pulumi-language-nodejs"
     "kubernetes-provider:pulumi-resource-kubernetes"
+    "postgresql-provider:pulumi-resource-postgresql"
     "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
 )
-
-# Optional components: missing ones do not fail --check, and the engine tier skips what needs them.
-# gotrue's module is refused by the proxy, so its source is a local git snapshot of supabase/auth
-# (a bare git dir holding tag $GOTRUE_VERSION): $SUPABASE_AUTH_GIT, else a fetched mirror at the
-# path pattern $SUPABASE_AUTH_MIRRORS/supabase+auth/* (default /work/.mirror, where this machine's
-# snapshot fetcher puts them). Its dependencies still come from the proxy.
+# Optional: a missing one does not fail --check; the engine tier skips what needs it, in one line.
 OPTIONAL=("gotrue:gotrue")
 
-has_tag() { git --git-dir="$1" rev-parse -q --verify "refs/tags/$GOTRUE_VERSION^{commit}" >/dev/null 2>&1; }
+SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
-gotrue_source() { # prints the snapshot's git dir, or nothing
+# snapshot OWNER/NAME COMMIT: the snapshot's git dir when it holds COMMIT, else nothing.
+snapshot() {
+    [[ -n "$SOURCES" ]] || return 0
     local g
-    if [[ -n "${SUPABASE_AUTH_GIT:-}" ]]; then echo "$SUPABASE_AUTH_GIT"; return; fi
-    for g in "${SUPABASE_AUTH_MIRRORS:-/work/.mirror}"/supabase+auth/*; do
-        [[ -d "$g" ]] && has_tag "$g" && { echo "$g"; return; }
+    for g in "$SOURCES/${1/\//+}" "$SOURCES/${1/\//+}.git"; do
+        git --git-dir="$g" cat-file -e "$2^{commit}" 2>/dev/null && { echo "$g"; return 0; }
     done
     return 0
 }
 
-# One line on why gotrue is absent; empty when it can be built.
-gotrue_unavailable() {
-    local src; src="$(gotrue_source)"
-    if [[ -z "$src" ]]; then
-        echo "gotrue (optional) cannot be built here: the Go module proxy refuses $GOTRUE_MODULE and no local snapshot was given (set SUPABASE_AUTH_GIT to a bare git dir of supabase/auth holding tag $GOTRUE_VERSION); the engine tier skips its GoTrue scenario"
-    elif ! has_tag "$src"; then
-        echo "gotrue (optional) cannot be built here: SUPABASE_AUTH_GIT=$src is not a git dir holding tag $GOTRUE_VERSION; the engine tier skips its GoTrue scenario"
-    fi
+# snapshot_missing OWNER/NAME REF COMMIT WHAT: one line naming what is missing, the repository and
+# ref it needs, and the command that provides it.
+snapshot_missing() {
+    local where="${SOURCES:-DIR}"
+    echo "$4 needs a snapshot of $1 holding $2 (commit ${3:0:12}) in SUPABASE_PLATFORM_SOURCES (${SOURCES:-unset}): git clone --bare https://github.com/$1 $where/${1/\//+} && SUPABASE_PLATFORM_SOURCES=$where npm run tools"
 }
+
+# export_tree GITDIR COMMIT DEST [PATH...]: the tree at COMMIT into DEST, never checked out in
+# place. testdata/ is left out (nothing built here needs it), and so is any blob the snapshot lacks
+# (some snapshots omit their largest files); the count is printed.
+export_tree() {
+    local git="$1" commit="$2" dest="$3" tmp; shift 3
+    tmp="$(mktemp -d)"
+    git --git-dir="$git" ls-tree -r "$commit" -- "$@" | awk '$2 == "blob"' | { grep -v '/testdata/' || true; } > "$tmp/tree"
+    awk '{print $3}' "$tmp/tree" | git --git-dir="$git" cat-file --batch-check='%(objectname) %(objecttype)' | awk '$2 == "missing" {print $1}' > "$tmp/missing"
+    { grep -vFf "$tmp/missing" "$tmp/tree" || true; } | GIT_INDEX_FILE="$tmp/index" git --git-dir="$git" update-index --add --index-info
+    mkdir -p "$dest"
+    GIT_INDEX_FILE="$tmp/index" git --git-dir="$git" --work-tree="$dest" checkout-index -a -f
+    echo "exported $(wc -l < "$tmp/tree") files of ${commit:0:12} into $dest, of which $(wc -l < "$tmp/missing") are absent from the snapshot and skipped"
+    rm -rf "$tmp"
+}
+
+# proxy_refusal MODULE@VERSION: nothing when the proxy serves it, else its answer in one line.
+proxy_refusal() {
+    local out
+    if out="$(cd /tmp && go mod download -json "$1" 2>&1)"; then return 0; fi
+    # The answer without the proxy's address: "403 Forbidden: This module version is not available."
+    { echo "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' | grep . || echo "$out" | tail -n 1; } | head -n 1 \
+        | sed -E 's/.*: ([0-9]{3} [A-Za-z ]+)\\n\\tserver response: (.*)$/\1: \2/'
+
+}
+
+# The components built from a snapshot: `name|owner/name|ref|commit|module@version` (the proxy is asked first).
+SNAPSHOT_BUILDS=(
+    "language-nodejs|pulumi/pulumi|$PULUMI_VERSION|$LANGUAGE_HOST_COMMIT|$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_PSEUDO"
+    "postgresql-provider|pulumi/pulumi-postgresql|v$POSTGRESQL_PROVIDER_VERSION|$POSTGRESQL_PROVIDER_COMMIT|$POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO"
+    "gotrue|supabase/auth|$GOTRUE_VERSION|$GOTRUE_COMMIT|$GOTRUE_MODULE@$GOTRUE_VERSION"
+)
+# The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
+EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
+
+# unavailable NAME: one line per snapshot the component needs and lacks; nothing when it can be built.
+unavailable() {
+    local entry name repo ref commit
+    for entry in "${SNAPSHOT_BUILDS[@]}" "${EXTRA_SNAPSHOTS[@]}"; do
+        IFS='|' read -r name repo ref commit _ <<< "$entry"
+        [[ "$name" == "$1" ]] || continue
+        [[ -n "$(snapshot "$repo" "$commit")" ]] || snapshot_missing "$repo" "$ref" "$commit" "$name"
+    done
+}
+
+# checked_snapshot OWNER/NAME TAG COMMIT: the git dir, after checking that TAG names COMMIT there.
+checked_snapshot() {
+    local src tagged
+    src="$(snapshot "$1" "$3")"
+    [[ -n "$src" ]] || { snapshot_missing "$1" "$2" "$3" "build"; return 1; }
+    tagged="$(git --git-dir="$src" rev-parse -q --verify "refs/tags/$2^{commit}" 2>/dev/null || true)"
+    [[ -z "$tagged" || "$tagged" == "$3" ]] || { echo "tag $2 in $src names $tagged, not $3 (tools/versions.sh): refusing a moved tag"; return 1; }
+    echo "$src"
+}
+
+# Where a component built from a snapshot came from, in one line beside its binary (--list prints it).
+record_source() { printf '%s\n' "$2" > "$TOOLS_BIN/$1.source"; }
 
 have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 1; done; }
 
@@ -134,55 +186,101 @@ build_kubernetes() {
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
 }
 
+
+build_language_nodejs() {
+    # The host's go.mod replaces pkg/v3 and sdk/v3 with the same tree's pkg/ and sdk/ (../../../../pkg,
+    # ../../..), so the build needs that tree: the tag's sdk/ and pkg/ from the snapshot.
+    local d="$TOOLS_WORK/language-nodejs" refused src
+    refused="$(proxy_refusal "$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_PSEUDO")"
+    [[ -n "$refused" ]] || echo "note: the proxy now serves $LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_PSEUDO; its replaces still need pkg/ and sdk/ of the same tree, so the snapshot is used"
+    src="$(checked_snapshot pulumi/pulumi "$PULUMI_VERSION" "$LANGUAGE_HOST_COMMIT")"
+    rm -rf "$d"; export_tree "$src" "$LANGUAGE_HOST_COMMIT" "$d" sdk pkg
+    (cd "$d/sdk/nodejs/cmd/pulumi-language-nodejs" && GOFLAGS= go build -buildvcs=false -trimpath -o "$TOOLS_BIN/pulumi-language-nodejs" \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" .)
+    record_source language-nodejs "snapshot pulumi/pulumi tag $PULUMI_VERSION (commit ${LANGUAGE_HOST_COMMIT:0:12}), sdk/nodejs/cmd/pulumi-language-nodejs; proxy: ${refused:-served}"
+    rm -rf "$d"
+}
+
+build_postgresql_provider() {
+    # provider/go.mod replaces the upstream module with ../upstream, a git submodule: cyrilgdn's
+    # provider at the recorded commit, with the repository's own patches/ applied on top. The main
+    # package embeds schema-embed.json, which generate.go writes from schema.json with the version.
+    local d="$TOOLS_WORK/postgresql-provider" refused src up mod
+    refused="$(proxy_refusal "$POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO")"
+    up="$(snapshot cyrilgdn/terraform-provider-postgresql "$POSTGRESQL_UPSTREAM_COMMIT")"
+    [[ -n "$up" ]] || { snapshot_missing cyrilgdn/terraform-provider-postgresql "the upstream submodule" "$POSTGRESQL_UPSTREAM_COMMIT" postgresql-provider; return 1; }
+    rm -rf "$d"; mkdir -p "$d"
+    if [[ -z "$refused" ]]; then
+        mod="$(cd /tmp && go mod download -json "$POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+        cp -r "$mod" "$d/provider"; chmod -R u+w "$d"
+        src="module proxy $POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO"
+        git --git-dir="$(checked_snapshot pulumi/pulumi-postgresql "v$POSTGRESQL_PROVIDER_VERSION" "$POSTGRESQL_PROVIDER_COMMIT")" archive "$POSTGRESQL_PROVIDER_COMMIT" patches | tar -x -C "$d"
+    else
+        local git; git="$(checked_snapshot pulumi/pulumi-postgresql "v$POSTGRESQL_PROVIDER_VERSION" "$POSTGRESQL_PROVIDER_COMMIT")"
+        export_tree "$git" "$POSTGRESQL_PROVIDER_COMMIT" "$d" provider patches
+        [[ "$(git --git-dir="$git" ls-tree "$POSTGRESQL_PROVIDER_COMMIT" upstream | awk '{print $3}')" == "$POSTGRESQL_UPSTREAM_COMMIT" ]] \
+            || { echo "v$POSTGRESQL_PROVIDER_VERSION's upstream submodule is not $POSTGRESQL_UPSTREAM_COMMIT (tools/versions.sh)"; return 1; }
+        src="snapshot pulumi/pulumi-postgresql tag v$POSTGRESQL_PROVIDER_VERSION (commit ${POSTGRESQL_PROVIDER_COMMIT:0:12}); proxy: $refused"
+    fi
+    export_tree "$up" "$POSTGRESQL_UPSTREAM_COMMIT" "$d/upstream"
+    for patch in "$d"/patches/*.patch; do (cd "$d/upstream" && patch -p1 --forward < "$patch"); done
+    (cd "$d/provider/cmd/pulumi-resource-postgresql" && VERSION="$POSTGRESQL_PROVIDER_VERSION" go run generate.go)
+    (cd "$d/provider" && GOFLAGS= go build -buildvcs=false -trimpath -o "$TOOLS_BIN/pulumi-resource-postgresql" \
+        -ldflags "-s -w -X github.com/pulumi/pulumi-postgresql/provider/v3/pkg/version.Version=$POSTGRESQL_PROVIDER_VERSION" \
+        ./cmd/pulumi-resource-postgresql)
+    record_source postgresql-provider "$src; upstream cyrilgdn/terraform-provider-postgresql commit ${POSTGRESQL_UPSTREAM_COMMIT:0:12} with patches/"
+    rm -rf "$d"
+}
+
 build_gotrue() {
-    # The tag's tree, exported from the snapshot (never checked out in place), built the way its
-    # Makefile does (CGO off, the version stamped into internal/utilities.Version), then checked.
-    local src d commit reported
-    src="$(gotrue_source)"; d="$TOOLS_WORK/gotrue"
-    has_tag "$src" || { echo "no tag $GOTRUE_VERSION in $src"; return 1; }
-    commit="$(git --git-dir="$src" rev-parse "refs/tags/$GOTRUE_VERSION^{commit}")"
-    echo "source: $src, tag $GOTRUE_VERSION = commit $commit"
-    [[ "$commit" == "$GOTRUE_COMMIT" ]] || { echo "tag $GOTRUE_VERSION in $src names $commit, not $GOTRUE_COMMIT (tools/versions.sh)"; return 1; }
-    rm -rf "$d"; mkdir -p "$d/src"
-    git --git-dir="$src" archive --format=tar "$commit" | tar -x -C "$d/src"
+    # The tag's tree from the snapshot, built the way its Makefile does (CGO off, the version
+    # stamped into internal/utilities.Version), then checked.
+    local src d="$TOOLS_WORK/gotrue" refused reported
+    refused="$(proxy_refusal "$GOTRUE_MODULE@$GOTRUE_VERSION")"
+    src="$(checked_snapshot supabase/auth "$GOTRUE_VERSION" "$GOTRUE_COMMIT")"
+    rm -rf "$d"; export_tree "$src" "$GOTRUE_COMMIT" "$d/src"
     grep -qx "module $GOTRUE_MODULE" "$d/src/go.mod" || { echo "$d/src/go.mod is not module $GOTRUE_MODULE"; return 1; }
     (cd "$d/src" && GOFLAGS= go mod download \
         && GOFLAGS= go build -buildvcs=false -trimpath -o "$d/gotrue" \
             -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$GOTRUE_VERSION" .)
     reported="$("$d/gotrue" version 2>/dev/null | tail -n 1)"
     [[ "$reported" == "$GOTRUE_VERSION" ]] || { echo "the built binary reports '$reported', not $GOTRUE_VERSION"; return 1; }
-    printf '%s %s\n' "$GOTRUE_VERSION" "$commit" > "$TOOLS_BIN/gotrue.version"
+    printf '%s %s\n' "$GOTRUE_VERSION" "$GOTRUE_COMMIT" > "$TOOLS_BIN/gotrue.version"
     mv "$d/gotrue" "$TOOLS_BIN/gotrue"
-    rm -rf "$d/src"
-    echo "installed $TOOLS_BIN/gotrue ($reported, commit $commit)"
+    record_source gotrue "snapshot supabase/auth tag $GOTRUE_VERSION (commit ${GOTRUE_COMMIT:0:12}); proxy: ${refused:-served}"
+    rm -rf "$d"
+    echo "installed $TOOLS_BIN/gotrue ($reported, commit $GOTRUE_COMMIT)"
 }
 
 version_of() {
     case "$1" in
-        kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;;
+        kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi|language-nodejs) echo "$PULUMI_VERSION" ;;
         kubernetes-provider) echo "$K8S_PROVIDER_VERSION (module $K8S_PROVIDER_MODULE)" ;;
+        postgresql-provider) echo "$POSTGRESQL_PROVIDER_VERSION" ;;
         kubernetes) echo "$KUBERNETES_VERSION" ;;
-        gotrue) echo "$GOTRUE_VERSION (local snapshot, optional)" ;;
+        gotrue) echo "$GOTRUE_VERSION (optional)" ;;
     esac
 }
 
+source_of() { # where a present component came from
+    if [[ -f "$TOOLS_BIN/$1.source" ]]; then cat "$TOOLS_BIN/$1.source"; else echo "module proxy"; fi
+}
+
+status_of() { # NAME BINARIES
+    local why
+    if have_all "$2"; then echo "present; from $(source_of "$1")"; return; fi
+    why="$(unavailable "$1")"
+    if [[ -n "$why" ]]; then echo "MISSING: $(echo "$why" | head -n 1)"; else echo "MISSING"; fi
+}
+
 table() {
-    printf '%-22s %-48s %s\n' component version status
-    local entry name bins
-    for entry in "${COMPONENTS[@]}"; do
-        name="${entry%%:*}"; bins="${entry#*:}"
-        if have_all "$bins"; then s="present"; else s="MISSING"; fi
-        printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
+    printf '%-22s %-44s %s\n' component version status
+    local entry
+    for entry in "${COMPONENTS[@]}" "${OPTIONAL[@]}"; do
+        printf '%-22s %-44s %s\n' "${entry%%:*}" "$(version_of "${entry%%:*}")" "$(status_of "${entry%%:*}" "${entry#*:}")"
     done
-    for entry in "${OPTIONAL[@]}"; do
-        name="${entry%%:*}"; bins="${entry#*:}"
-        if have_all "$bins"; then s="present"
-        elif [[ -n "$(gotrue_unavailable)" ]]; then s="not buildable here: the proxy refuses $GOTRUE_MODULE and no snapshot (SUPABASE_AUTH_GIT)"
-        else s="MISSING (optional; snapshot $(gotrue_source))"; fi
-        printf '%-22s %-48s %s\n' "$name" "$(version_of "$name")" "$s"
-    done
-    for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-48s %s\n' "${entry%%|*}" "-" "not served by the module proxy: ${entry#*|}"; done
-    echo "cache: $TOOLS_HOME"
+    for entry in "${NOT_BUILDABLE[@]}"; do printf '%-22s %-44s %s\n' "${entry%%|*}" "-" "not served by the module proxy: ${entry#*|}"; done
+    echo "cache: $TOOLS_HOME; snapshots: SUPABASE_PLATFORM_SOURCES=${SOURCES:-unset}"
 }
 
 if [[ "$mode" == list ]]; then table; exit 0; fi
@@ -190,8 +288,8 @@ if [[ "$mode" == check ]]; then
     missing=()
     # The optional line first: .ci/run reports the last line of a failed check.
     if have_all gotrue; then echo "tools: gotrue (optional) present"
-    elif [[ -n "$(gotrue_unavailable)" ]]; then echo "tools: $(gotrue_unavailable)"
-    else echo "tools: gotrue (optional) not built; build it with: npm run tools -- --only gotrue (snapshot $(gotrue_source))"; fi
+    elif [[ -n "$(unavailable gotrue)" ]]; then echo "tools: gotrue (optional) not built, so the engine tier skips its GoTrue scenario: $(unavailable gotrue | head -n 1)"
+    else echo "tools: gotrue (optional) not built; build it with: npm run tools -- --only gotrue"; fi
     for entry in "${COMPONENTS[@]}"; do have_all "${entry#*:}" || missing+=("${entry%%:*}"); done
     if ((${#missing[@]})); then
         echo "tools: missing ${missing[*]} in $TOOLS_BIN; build them with: npm run tools" >&2; exit 1
@@ -200,12 +298,22 @@ if [[ "$mode" == check ]]; then
 fi
 
 command -v go >/dev/null || { echo "tools: no 'go' on PATH; install Go >= 1.26 (the build uses the Go module proxy)" >&2; exit 1; }
+# One build at a time per cache: two would rebuild the same work directories under each other.
+exec 9> "$TOOLS_HOME/build.lock"
+flock -n 9 || { echo "tools: another 'npm run tools' is building in $TOOLS_HOME (it holds $TOOLS_HOME/build.lock); wait for it to finish" >&2; exit 1; }
 start_all=$SECONDS
 failed=()
-for entry in "${COMPONENTS[@]}"; do
+for entry in "${COMPONENTS[@]}" "${OPTIONAL[@]}"; do
     name="${entry%%:*}"; bins="${entry#*:}"
     [[ -z "$only" || "$only" == "$name" ]] || continue
     if have_all "$bins"; then echo "==> $name: present, skipped"; continue; fi
+    why="$(unavailable "$name")"
+    if [[ -n "$why" ]]; then
+        echo "==> $name: cannot be built: $why"
+        # An optional component without its snapshot is one line, not a failure.
+        [[ " ${OPTIONAL[*]} " == *" $entry "* ]] || failed+=("$name")
+        continue
+    fi
     echo "==> $name $(version_of "$name"): building (log $TOOLS_WORK/$name.log)"
     t0=$SECONDS
     if "build_${name//-/_}" > "$TOOLS_WORK/$name.log" 2>&1; then
@@ -215,20 +323,5 @@ for entry in "${COMPONENTS[@]}"; do
         failed+=("$name")
     fi
 done
-# gotrue: optional. Without a snapshot it is one line, not a failure; a snapshot that fails to build is one.
-if [[ -z "$only" || "$only" == gotrue ]]; then
-    if have_all gotrue; then echo "==> gotrue: present, skipped"
-    elif [[ -n "$(gotrue_unavailable)" ]]; then echo "==> $(gotrue_unavailable)"
-    else
-        echo "==> gotrue $(version_of gotrue): building (log $TOOLS_WORK/gotrue.log)"
-        t0=$SECONDS
-        if build_gotrue > "$TOOLS_WORK/gotrue.log" 2>&1; then
-            echo "    gotrue: done in $((SECONDS - t0)) s"
-        else
-            echo "    gotrue: FAILED after $((SECONDS - t0)) s; last lines of its log:"; tail -n 15 "$TOOLS_WORK/gotrue.log" | sed 's/^/      /'
-            failed+=("gotrue")
-        fi
-    fi
-fi
 echo; table; echo "total: $((SECONDS - start_all)) s"
 if ((${#failed[@]})); then echo "tools: failed: ${failed[*]} (rerun npm run tools to retry them)" >&2; exit 1; fi

@@ -28,8 +28,18 @@ export const toolsBin = (env: NodeJS.ProcessEnv = process.env) => path.join(tool
 
 /** The binaries the sandbox and the engine tier need; `npm run tools -- --check` checks the same. */
 export const REQUIRED_BINARIES = [
-    "pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
+    "pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-postgresql",
+    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
 ];
+
+/** Where a component built from a snapshot came from (`npm run tools` writes it beside the binary). */
+export function toolSource(component: string, env: NodeJS.ProcessEnv = process.env): string {
+    try {
+        return fs.readFileSync(path.join(toolsBin(env), `${component}.source`), "utf8").trim();
+    } catch {
+        return "module proxy";
+    }
+}
 
 /** Missing binaries, each with the command that provides it. Empty when the toolchain is complete. */
 export function missingTools(env: NodeJS.ProcessEnv = process.env): string[] {

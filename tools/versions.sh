@@ -14,20 +14,32 @@ KUBERNETES_VERSION=v1.36.3
 KUBERNETES_STAGING_VERSION=v0.36.3
 ETCD_VERSION=v3.6.14
 KWOK_VERSION=v0.8.0
-# Optional: GoTrue at the tag of the v0.8.2 release's gotrue image (policies/rules/releases.ts). The
-# proxy refuses its module (below), so tools/build.sh builds it from a local git snapshot of
-# supabase/auth when one is given (SUPABASE_AUTH_GIT); without one the engine tier skips its GoTrue scenario.
+# Built from source snapshots, because the Go module proxy refuses their modules (asked first; the
+# refusal is recorded in <cache>/bin/<name>.source). A snapshot is a bare git dir named <owner>+<name>
+# in the folder $SUPABASE_PLATFORM_SOURCES; a tag is trusted only if it names the commit below.
+#
+# Pulumi's own Node.js language host (runs the program, the dynamic providers and the policy pack),
+# from pulumi/pulumi at the CLI's tag. Its module has no tags of its own, hence the pseudo-version.
+LANGUAGE_HOST_MODULE=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+LANGUAGE_HOST_PSEUDO=v3.0.0-20260624120734-a88168d865b7
+LANGUAGE_HOST_COMMIT=a88168d865b7fd428e5a929cc54aeceaf72d203f
+# The postgresql provider plugin at the tag npm @pulumi/postgresql is pinned to (package.json), from
+# pulumi/pulumi-postgresql plus its `upstream` submodule (cyrilgdn/terraform-provider-postgresql at the
+# commit the tag records) with the repository's own patches/ applied.
+POSTGRESQL_PROVIDER_VERSION=3.18.0
+POSTGRESQL_PROVIDER_MODULE=github.com/pulumi/pulumi-postgresql/provider/v3
+POSTGRESQL_PROVIDER_PSEUDO=v3.0.0-20260716141723-b57d264d8aee
+POSTGRESQL_PROVIDER_COMMIT=b57d264d8aee0707e2c0135720c8e2115a9970d4
+POSTGRESQL_UPSTREAM_COMMIT=ff936b9548c1076f498523a2bd116915ff977142
+# Optional: GoTrue at the tag of the v0.8.2 release's gotrue image (policies/rules/releases.ts), from a
+# supabase/auth snapshot; without one the engine tier skips its GoTrue scenario, saying so.
 GOTRUE_VERSION=v2.196.0
-# The commit that tag names in the snapshot it was first built from; a snapshot whose tag moved is refused.
 GOTRUE_COMMIT=0204331ca41a5b49f076b6fa3dc6c0d20b996590
 GOTRUE_MODULE=github.com/supabase/auth
-# Asked of the proxy and refused ("This module version is not available."): `npm run tools -- --list`
-# prints these so nobody searches again. `name|module`. (github.com/supabase/auth is refused too: see
-# GOTRUE_VERSION above.)
+# Asked of the proxy and refused ("This module version is not available."), with no snapshot route
+# here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(
-    "language-nodejs|github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 (tools/language-host.ts stands in)"
     "random-provider|github.com/pulumi/pulumi-random/provider/v4 (the program uses GeneratedSecret instead)"
-    "postgresql-provider|github.com/pulumi/pulumi-postgresql/provider/v3"
 )
 TOOLS_HOME="${SUPABASE_PLATFORM_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/supabase-platform/tools}"
 TOOLS_BIN="$TOOLS_HOME/bin"

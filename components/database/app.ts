@@ -40,9 +40,12 @@ export class AppDatabase extends pulumi.ComponentResource {
         const pg = { parent: this, provider };
         const serviceRole = appServiceRole(app.schema);
 
+        // The schema, its tables and buckets hold the app's data: when the app (or a table or bucket)
+        // leaves the program they stay in the database, unexposed (its grants, policies and role
+        // go), and re-adding them adopts them (docs: "Removing an app").
         this.schema = new postgresql.Schema(`${name}-schema`, {
             name: app.schema, owner: OBJECT_OWNER, database: DATABASE, dropCascade: false,
-        }, { ...pg, dependsOn: args.databaseReady });
+        }, { ...pg, dependsOn: args.databaseReady, retainOnDelete: true });
         const inSchema = { ...pg, dependsOn: [this.schema] };
 
         const role = this.serviceRole = new postgresql.Role(`${name}-service-role`, {
@@ -90,7 +93,7 @@ export class AppDatabase extends pulumi.ComponentResource {
                 primaryKey: table.primaryKey,
                 unique: table.unique ?? [],
                 indexes: table.indexes ?? [],
-            }, { parent: this, dependsOn: [this.schema, ...sameAppRefs, ...args.databaseReady] });
+            }, { parent: this, dependsOn: [this.schema, ...sameAppRefs, ...args.databaseReady], retainOnDelete: true });
             this.tables[table.name] = created;
             allTables.push(created);
             this.grantTable(name, app.schema, table, created, serviceRole, pg);
@@ -106,7 +109,7 @@ export class AppDatabase extends pulumi.ComponentResource {
         for (const bucket of app.buckets) {
             const created = new Bucket(`${name}-bucket-${bucket.id}`, {
                 connection, bucketId: bucket.id, public: bucket.public, fileSizeLimit: bucket.fileSizeLimit, allowedMimeTypes: bucket.allowedMimeTypes,
-            }, { parent: this, dependsOn: [...args.databaseReady, ...args.storageReady] });
+            }, { parent: this, dependsOn: [...args.databaseReady, ...args.storageReady], retainOnDelete: true });
             for (const policy of bucket.policies) {
                 new Policy(`${name}-storage-${slug(policy.name)}`, {
                     connection, schema: "storage", table: "objects", ...policy,

@@ -8,7 +8,7 @@ import { bucketProvider } from "../../components/database/providers/bucket";
 import { UNKNOWN } from "../../components/database/providers/connection";
 import { policyProvider } from "../../components/database/providers/policy";
 import { rolePasswordsProvider } from "../../components/database/providers/role-passwords";
-import { tableProvider } from "../../components/database/providers/table";
+import { adoptionProblems, tableProvider } from "../../components/database/providers/table";
 import { AppDefinition } from "../../components/database/model";
 import { AppliedResource, DYNAMIC_PROVIDERS, DynamicType, retarget } from "./support/apply";
 import { appliedWorld, connectAs, World } from "./support/world";
@@ -177,14 +177,32 @@ describe("tables", () => {
         await tableProvider.update!(before.id, news, before.outs);
     });
 
-    it("a renamed table is a replacement; a new table is created with RLS on and deleted cleanly", async () => {
+    it("a renamed table is a replacement; a new table is created with RLS on; a table kept in the database is adopted with its rows, or refused when it differs", async () => {
         const base = appliedNamed("money_tracker-budgets").outs;
         expect(await tableProvider.diff!("x", base, { ...base, name: "budgets2" })).toMatchObject({ replaces: ["name"] });
+        // Tables are never dropped by the program (retainOnDelete in app.ts): the provider has no delete.
+        expect(tableProvider.delete).toBeUndefined();
         const scratch = { ...base, name: "scratch", unique: [], indexes: [], columns: base.columns.filter((c: any) => c.name !== "category_id") };
-        const { id } = await tableProvider.create(scratch);
+        await tableProvider.create(scratch);
         expect((await admin.query("select relrowsecurity from pg_class where oid = 'money_tracker.scratch'::regclass")).rows[0].relrowsecurity).toBe(true);
-        await tableProvider.delete!(id, scratch);
-        expect((await admin.query("select to_regclass('money_tracker.scratch') as t")).rows[0].t).toBeNull();
+        await admin.query("insert into money_tracker.scratch (user_id, month, amount) values ($1, date '2026-01-01', 5)", [USER]);
+        await admin.query("alter table money_tracker.scratch disable row level security");
+        // The app comes back: the same definition adopts the table (its row kept, RLS on again).
+        await tableProvider.create(scratch);
+        expect((await admin.query("select amount::int from money_tracker.scratch")).rows).toEqual([{ amount: 5 }]);
+        expect((await admin.query("select relrowsecurity from pg_class where oid = 'money_tracker.scratch'::regclass")).rows[0].relrowsecurity).toBe(true);
+        // A definition that differs is refused, naming each difference and the fix.
+        const differs = { ...scratch, columns: [...scratch.columns.filter((c: any) => c.name !== "month"), { name: "extra", type: "text", nullable: true }] };
+        await expect(tableProvider.create(differs)).rejects.toThrow(
+            /table money_tracker\.scratch already exists .*no column extra; column month is not in the definition.*rename or drop/);
+        await admin.query("drop table money_tracker.scratch");
+    });
+
+    it("adoption compares names and the catalog's types, so a type alias is the same type", () => {
+        expect(adoptionProblems(
+            [{ name: "id", type: "uuid" }, { name: "at", type: "timestamp with time zone" }, { name: "n", type: "integer" }],
+            [{ name: "id", type: "uuid" }, { name: "at", type: "timestamp with time zone" }, { name: "n", type: "bigint" }, { name: "m", type: "text" }],
+        )).toEqual(["no column m", "column n is integer, not bigint"]);
     });
 
     it("check refuses keys and indexes on columns that do not exist", async () => {
@@ -195,7 +213,7 @@ describe("tables", () => {
 });
 
 describe("buckets", () => {
-    it("limits and MIME types update in place; a bucket with files is not deleted", async () => {
+    it("limits and MIME types update in place; a bucket is never deleted by the program, and re-adding one adopts it", async () => {
         const before = appliedNamed("money_tracker-bucket-money-tracker-receipts");
         const news = { ...before.outs, fileSizeLimit: 1024, allowedMimeTypes: ["application/pdf"] };
         expect(await bucketProvider.diff!(before.id, before.outs, news)).toMatchObject({ changes: true, replaces: [] });
@@ -204,12 +222,13 @@ describe("buckets", () => {
         const row = (await admin.query("select file_size_limit::int as l, allowed_mime_types from storage.buckets where id = $1", [before.id])).rows[0];
         expect(row).toEqual({ l: 1024, allowed_mime_types: ["application/pdf"] });
 
+        // Buckets hold files: retained (retainOnDelete in app.ts), so the provider has no delete.
+        expect(bucketProvider.delete).toBeUndefined();
         await admin.query("insert into storage.objects (bucket_id, name, owner) values ($1, $2, $3)", [before.id, `${USER}/x.pdf`, USER]);
-        await expect(bucketProvider.delete!(before.id, news)).rejects.toThrow(/still holds 1 objects/);
-        await admin.query("delete from storage.objects where bucket_id = $1", [before.id]);
-        await bucketProvider.delete!(before.id, news);
-        expect((await admin.query("select count(*)::int as n from storage.buckets where id = $1", [before.id])).rows[0].n).toBe(0);
         await bucketProvider.create(before.outs);
+        expect((await admin.query("select file_size_limit::int as l from storage.buckets where id = $1", [before.id])).rows[0].l).toBe(before.outs.fileSizeLimit);
+        expect((await admin.query("select count(*)::int as n from storage.objects where bucket_id = $1", [before.id])).rows[0].n).toBe(1);
+        await admin.query("delete from storage.objects where bucket_id = $1", [before.id]);
     });
 });
 

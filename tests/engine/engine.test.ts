@@ -8,10 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { sandboxLayout } from "../../sandbox/layout";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
-import { postgresClient } from "../../sandbox/postgres";
-import { toolsBin, toolVersions } from "../../tools/paths";
+import { toolSource, toolVersions } from "../../tools/paths";
 import { Client } from "pg";
 import { RESTRICTED_USER } from "../../sandbox/pki";
 import { claims, kubeClients, managedObjects, unreadyWorkloads, workloadNames } from "./support/cluster";
@@ -34,19 +32,16 @@ const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     }
 };
 
-/** The @pulumi/postgresql plugin cannot be built from the module proxy (npm run tools -- --list). */
-const postgresqlPlugin = [toolsBin(), ...(process.env.PATH ?? "").split(":")].some((d) => fs.existsSync(path.join(d, "pulumi-resource-postgresql")));
-
 let sandbox: SandboxInfo;
 let ws: EngineWorkspace;
 let stack: Stack;
 
-/** Config the sandbox needs on top of Pulumi.dev.yaml. */
+/**
+ * Config on top of Pulumi.dev.yaml. This file is about the platform's workloads, so its stacks
+ * manage nothing inside PostgreSQL (a supported mode); database.test.ts runs the database layer.
+ */
 function sandboxConfig(): Record<string, string> {
-    const layout = sandboxLayout();
-    return postgresqlPlugin
-        ? { dbAdminEndpoint: "port-forward", dbAdminPort: String(layout.postgresPort) }
-        : { dbAdminEndpoint: "none" };
+    return { dbAdminEndpoint: "none" };
 }
 
 beforeAll(async () => {
@@ -54,16 +49,13 @@ beforeAll(async () => {
     sandbox = await startSandbox();
     ws = engineWorkspace(sandbox.kubeconfig);
     stack = await engineStack(ws, "dev", sandboxConfig());
-    if (!postgresqlPlugin) {
-        console.log("engine tier: the database layer is NOT applied (dbAdminEndpoint: none): no pulumi-resource-postgresql plugin, and the Go module proxy refuses github.com/pulumi/pulumi-postgresql/provider/v3");
-    }
 });
 
 afterAll(async () => {
     const versions = toolVersions();
     console.log([
         "engine tier wall times (s): " + Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "),
-        `plugins and tools: pulumi ${versions.PULUMI_VERSION}, pulumi-resource-kubernetes ${versions.K8S_PROVIDER_VERSION}, kubernetes ${versions.KUBERNETES_VERSION}, etcd ${versions.ETCD_VERSION}, kwok ${versions.KWOK_VERSION}, language host tools/language-host.ts`,
+        `plugins and tools: pulumi ${versions.PULUMI_VERSION}, pulumi-resource-kubernetes ${versions.K8S_PROVIDER_VERSION}, kubernetes ${versions.KUBERNETES_VERSION}, etcd ${versions.ETCD_VERSION}, kwok ${versions.KWOK_VERSION}, pulumi-language-nodejs from ${toolSource("language-nodejs")}`,
     ].join("\n"));
     ws?.cleanup();
     await stopSandbox();
@@ -150,34 +142,6 @@ describe("real engine against the sandbox", () => {
             await tunnel.close();
             await objects.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "read-pods", namespace: NAMESPACE } });
             await objects.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "read-pods", namespace: NAMESPACE } });
-        }
-    });
-
-    it.skipIf(!postgresqlPlugin)("tunnel: a fresh stack converges in one pulumi up through the tunnel, and a second up changes nothing", async () => {
-        const fresh = await engineStack(ws, "tunnel", {
-            dbAdminEndpoint: "tunnel", namespace: "supabase-tunnel", createMetallbPool: "false", createStorageClass: "false", storageClassName: "longhorn",
-        });
-        const result = await fresh.up();
-        expect(result.summary.result).toBe("succeeded");
-        const again = new StepLog();
-        await fresh.up({ onEvent: again.onEvent });
-        expect(again.changes()).toEqual([]);
-        await fresh.destroy();
-        await fresh.workspace.removeStack("tunnel");
-    });
-
-    it.skipIf(!postgresqlPlugin)("pulumi up applied the database layer: tables, policies and buckets exist in PostgreSQL", async () => {
-        const client = postgresClient(sandboxLayout());
-        await client.connect();
-        try {
-            const tables = await client.query("select schemaname || '.' || tablename as t from pg_tables where schemaname in ('home_portal','money_tracker') order by 1");
-            expect(tables.rows.map((r) => r.t)).toContain("money_tracker.transactions");
-            const policies = await client.query("select count(*)::int as n from pg_policies where schemaname in ('money_tracker','home_portal','storage')");
-            expect(policies.rows[0].n).toBeGreaterThan(0);
-            const buckets = await client.query("select id from storage.buckets order by id");
-            expect(buckets.rows.map((r) => r.id)).toEqual(expect.arrayContaining(["home-portal-assets", "money-tracker-receipts"]));
-        } finally {
-            await client.end();
         }
     });
 

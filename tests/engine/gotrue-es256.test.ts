@@ -30,7 +30,7 @@ const haveGotrue = (() => {
     }
 })();
 if (!haveGotrue) {
-    console.log(`GoTrue scenario skipped: no ${GOTRUE}; the module proxy refuses github.com/supabase/auth, so build it from a local snapshot: SUPABASE_AUTH_GIT=<bare git dir> npm run tools -- --only gotrue`);
+    console.log(`GoTrue scenario skipped: no ${GOTRUE}; the module proxy refuses github.com/supabase/auth, so it is built from a snapshot: put a bare clone of supabase/auth at $SUPABASE_PLATFORM_SOURCES/supabase+auth, then npm run tools -- --only gotrue`);
 }
 
 /** The public URL of the gateway's /auth/v1 route, as the program passes it (issuer and API_EXTERNAL_URL). */

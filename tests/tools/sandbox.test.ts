@@ -45,26 +45,47 @@ describe("tool table and sandbox layout", () => {
     it("--check: gotrue is optional; without a snapshot it says so in one line and the required tools decide the exit", () => {
         const cache = fs.mkdtempSync(path.join(os.tmpdir(), "tools-check-"));
         const check = () => {
-            const { SUPABASE_AUTH_GIT: _unset, ...env } = process.env;
-            void _unset;
             const r = spawnSync("bash", [path.join(__dirname, "../../tools/build.sh"), "--check"], {
-                env: { ...env, SUPABASE_PLATFORM_TOOLS: cache, SUPABASE_AUTH_MIRRORS: path.join(cache, "no-mirrors") },
+                env: { ...process.env, SUPABASE_PLATFORM_TOOLS: cache, SUPABASE_PLATFORM_SOURCES: path.join(cache, "no-sources") },
                 encoding: "utf8",
             });
             return { status: r.status, lines: `${r.stdout}${r.stderr}`.trim().split("\n") };
         };
         try {
-            const noSnapshot = /^tools: gotrue \(optional\) cannot be built here: the Go module proxy refuses github\.com\/supabase\/auth and no local snapshot was given \(set SUPABASE_AUTH_GIT/;
+            const noSnapshot = /^tools: gotrue \(optional\) not built, so the engine tier skips its GoTrue scenario: gotrue needs a snapshot of supabase\/auth holding v2\.196\.0 \(commit 0204331ca41a\) in SUPABASE_PLATFORM_SOURCES \(.*no-sources\): git clone --bare https:\/\/github\.com\/supabase\/auth .*no-sources\/supabase\+auth && /;
             const empty = check();
             expect(empty.status).toBe(1);
             expect(empty.lines.filter((l) => noSnapshot.test(l))).toHaveLength(1);
-            expect(empty.lines.at(-1)).toMatch(/^tools: missing kwok etcd pulumi/);
+            expect(empty.lines.at(-1)).toMatch(/^tools: missing kwok etcd pulumi language-nodejs kubernetes-provider postgresql-provider kubernetes in /);
             fs.mkdirSync(path.join(cache, "bin"), { recursive: true });
             for (const b of REQUIRED_BINARIES) fs.writeFileSync(path.join(cache, "bin", b), "#!/bin/sh\n", { mode: 0o755 });
             const complete = check();
             expect(complete.status).toBe(0);
             expect(complete.lines).toHaveLength(2);
             expect(complete.lines[0]).toMatch(noSnapshot);
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
+    });
+
+    it("--list names, for each component built from a snapshot, where it came from or the one line that provides it", () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "tools-list-"));
+        const list = () => spawnSync("bash", [path.join(__dirname, "../../tools/build.sh"), "--list"], {
+            env: { ...process.env, SUPABASE_PLATFORM_TOOLS: cache, SUPABASE_PLATFORM_SOURCES: "" }, encoding: "utf8",
+        }).stdout.split("\n");
+        const row = (lines: string[], name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? "";
+        try {
+            const empty = list();
+            expect(row(empty, "language-nodejs")).toMatch(/MISSING: language-nodejs needs a snapshot of pulumi\/pulumi holding v3\.248\.0 \(commit a88168d865b7\) in SUPABASE_PLATFORM_SOURCES \(unset\): git clone --bare https:\/\/github\.com\/pulumi\/pulumi DIR\/pulumi\+pulumi && SUPABASE_PLATFORM_SOURCES=DIR npm run tools$/);
+            expect(row(empty, "postgresql-provider")).toMatch(/MISSING: postgresql-provider needs a snapshot of pulumi\/pulumi-postgresql holding v3\.18\.0/);
+            expect(empty.at(-2)).toBe(`cache: ${cache}; snapshots: SUPABASE_PLATFORM_SOURCES=unset`);
+            fs.mkdirSync(path.join(cache, "bin"), { recursive: true });
+            fs.writeFileSync(path.join(cache, "bin", "pulumi-language-nodejs"), "#!/bin/sh\n", { mode: 0o755 });
+            fs.writeFileSync(path.join(cache, "bin", "language-nodejs.source"), "snapshot pulumi/pulumi tag v3.248.0\n");
+            fs.writeFileSync(path.join(cache, "bin", "etcd"), "#!/bin/sh\n", { mode: 0o755 });
+            const built = list();
+            expect(row(built, "language-nodejs")).toMatch(/present; from snapshot pulumi\/pulumi tag v3\.248\.0$/);
+            expect(row(built, "etcd")).toMatch(/present; from module proxy$/);
         } finally {
             fs.rmSync(cache, { recursive: true, force: true });
         }

@@ -63,16 +63,9 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: news };
     },
 
-    async delete(_id: string, props: BucketInputs) {
-        await withClient(props.connection, async (client) => {
-            // Files would be orphaned on disk: refuse, as the storage API does, until it is empty.
-            const objects = await client.query("select count(*)::int as n from storage.objects where bucket_id = $1", [props.bucketId]);
-            if (objects.rows[0].n > 0) {
-                throw new Error(`bucket ${props.bucketId} still holds ${objects.rows[0].n} objects; empty it through the storage API before removing it from the program`);
-            }
-            await client.query("delete from storage.buckets where id = $1", [props.bucketId]);
-        });
-    },
+    // No delete: buckets are registered with retainOnDelete (app.ts), so a bucket that leaves the
+    // program keeps its files and rows; storage v1 also refuses direct deletes from its tables
+    // (the protect_buckets_delete trigger), so an emptied bucket is removed through the storage API.
 };
 
 export interface BucketArgs {

@@ -28,12 +28,27 @@ export async function withClient<T>(connection: DbConnection, fn: (client: Clien
         connectionTimeoutMillis: 20_000,
         application_name: "pulumi-database-layer",
     });
-    await client.connect();
+    await client.connect().catch((error: Error & { code?: string }) => {
+        throw new Error(unreachableMessage(connection, error));
+    });
     try {
         return await fn(client);
     } finally {
         await client.end();
     }
+}
+
+/**
+ * What a refused connection means on loopback: in tunnel mode the program opens the port, and
+ * `pulumi refresh`, `destroy` and `import` do not run the program unless told to.
+ */
+export function unreachableMessage(connection: Pick<DbConnection, "host" | "port">, error: Error & { code?: string }): string {
+    const where = `${connection.host}:${connection.port}`;
+    if (error.code !== "ECONNREFUSED" || !["127.0.0.1", "localhost"].includes(connection.host)) return `cannot reach PostgreSQL at ${where}: ${error.message}`;
+    return `cannot reach PostgreSQL at ${where} (connection refused). With dbAdminEndpoint tunnel the program itself opens this port, ` +
+        "so a command that does not run the program finds it closed: run `pulumi refresh --run-program` and `pulumi destroy --run-program` " +
+        "(or set PULUMI_RUN_PROGRAM=true), and for `pulumi import` keep `npm run db-tunnel -- --stack <stack>` running beside it. " +
+        "With dbAdminEndpoint port-forward, start your own tunnel to this port first.";
 }
 
 /** Runs fn in one transaction: everything or nothing. */

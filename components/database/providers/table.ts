@@ -1,6 +1,7 @@
 // App tables as a custom resource, always with row-level security enabled. Column, key and index
 // changes are applied in place, in one transaction; a new schema or name is a new table.
 import * as pulumi from "@pulumi/pulumi";
+import type { Client } from "pg";
 import { ColumnDefinition, IndexDefinition } from "../model";
 import { canonical, changedKeys, DbConnection, ident, inTransaction, qualified, UNKNOWN } from "./connection";
 
@@ -138,7 +139,20 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: TableInputs) {
         await inTransaction(inputs.connection, async (client) => {
-            for (const sql of createStatements(inputs)) await client.query(sql);
+            const existing = await existingColumns(client, inputs.schema, inputs.name);
+            if (!existing) {
+                for (const sql of createStatements(inputs)) await client.query(sql);
+                return;
+            }
+            // A table retained when its app (or it) left the program: adopted with its rows when
+            // its columns are the definition's, refused otherwise (never dropped or altered blind).
+            const problems = adoptionProblems(existing, await catalogColumns(client, inputs.columns));
+            if (problems.length > 0) {
+                throw new Error(`table ${inputs.schema}.${inputs.name} already exists (kept when its app or the table left the program) ` +
+                    `and differs from its definition: ${problems.join("; ")}. Make the definition match it, or rename or drop the ` +
+                    `existing table by hand (ALTER TABLE ... RENAME TO ... / DROP TABLE ...), then run pulumi up again`);
+            }
+            await client.query(`ALTER TABLE ${qualified(inputs.schema, inputs.name)} ENABLE ROW LEVEL SECURITY`);
         });
         return { id: `${inputs.schema}.${inputs.name}`, outs: inputs };
     },
@@ -152,12 +166,43 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: news };
     },
 
-    async delete(_id: string, props: TableInputs) {
-        // No CASCADE: a view or foreign key the program does not know about stops the delete.
-        await inTransaction(props.connection, (client) => client.query(`DROP TABLE IF EXISTS ${qualified(props.schema, props.name)}`));
-    },
+    // No delete: app tables are registered with retainOnDelete (app.ts), so a table that leaves the
+    // program keeps its rows in the database; dropping one is a deliberate act by hand.
 };
 
+/** A column as the catalog names it: its type without length or precision ("timestamp with time zone"). */
+export interface CatalogColumn {
+    name: string;
+    type: string;
+}
+
+/** An existing table's columns, in order, or undefined when there is none. */
+async function existingColumns(client: Client, schema: string, name: string): Promise<CatalogColumn[] | undefined> {
+    const found = await client.query("select to_regclass($1)::oid as oid", [qualified(schema, name)]);
+    if (found.rows[0].oid === null) return undefined;
+    const columns = await client.query(
+        "select attname as name, format_type(atttypid, null) as type from pg_attribute where attrelid = $1 and attnum > 0 and not attisdropped order by attnum",
+        [found.rows[0].oid]);
+    return columns.rows;
+}
+
+/** The definition's columns as the catalog would name them (the server resolves aliases such as timestamptz). */
+async function catalogColumns(client: Client, columns: ColumnDefinition[]): Promise<CatalogColumn[]> {
+    const types = await client.query("select format_type(to_regtype(t), null) as type from unnest($1::text[]) with ordinality as u(t, i) order by i",
+        [columns.map((c) => c.type)]);
+    return columns.map((c, i) => ({ name: c.name, type: types.rows[i].type ?? c.type }));
+}
+
+/** How an existing table differs from a definition: missing and extra columns, and changed types. */
+export function adoptionProblems(existing: CatalogColumn[], wanted: CatalogColumn[]): string[] {
+    const has = new Map(existing.map((c) => [c.name, c.type]));
+    const wants = new Map(wanted.map((c) => [c.name, c.type]));
+    return [
+        ...wanted.filter((c) => !has.has(c.name)).map((c) => `no column ${c.name}`),
+        ...existing.filter((c) => !wants.has(c.name)).map((c) => `column ${c.name} is not in the definition`),
+        ...wanted.filter((c) => has.has(c.name) && has.get(c.name) !== c.type).map((c) => `column ${c.name} is ${has.get(c.name)}, not ${c.type}`),
+    ];
+}
 export interface TableArgs {
     connection: pulumi.Input<DbConnection>;
     schema: pulumi.Input<string>;

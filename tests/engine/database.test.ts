@@ -1,0 +1,188 @@
+// The database layer through the real engine: Pulumi's own CLI, Node.js language host and
+// postgresql provider plugin (all from `npm run tools`) apply the schemas, roles, grants, tables,
+// policies and buckets through the program's default tunnel (a port-forward through the real API
+// server to the sandbox's PostgreSQL), for each release, on one stack per release, in order.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Stack } from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
+import { sandboxPostgres } from "../../sandbox/postgres";
+import { toolSource, toolVersions } from "../../tools/paths";
+import { claims, managedObjects, unreadyWorkloads } from "./support/cluster";
+import { appDefinition, deploymentEnv, logsIn, missingAppObjects, secretValue } from "./support/database";
+import { killWhen } from "./support/interrupt";
+import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
+
+const RELEASES = [
+    { release: "seed", namespace: "supabase-db-seed" },
+] as const;
+const times: Record<string, number> = {};
+const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+        return await fn();
+    } finally {
+        times[label] = (Date.now() - t0) / 1000;
+    }
+};
+
+let sandbox: SandboxInfo;
+let ws: EngineWorkspace;
+
+beforeAll(async () => {
+    process.env.SUPABASE_PLATFORM_SANDBOX ??= fs.mkdtempSync(path.join(os.tmpdir(), "engine-sandbox-"));
+    sandbox = await startSandbox();
+    ws = engineWorkspace(sandbox.kubeconfig);
+});
+
+afterAll(async () => {
+    const v = toolVersions();
+    console.log([
+        "database tier wall times (s): " + Object.entries(times).map(([k, t]) => `${k} ${t.toFixed(1)}`).join(", "),
+        `plugins: pulumi ${v.PULUMI_VERSION}; pulumi-language-nodejs ${v.PULUMI_VERSION} from ${toolSource("language-nodejs")}; ` +
+        `pulumi-resource-postgresql ${v.POSTGRESQL_PROVIDER_VERSION} from ${toolSource("postgresql-provider")}; ` +
+        `pulumi-resource-kubernetes ${v.K8S_PROVIDER_VERSION} from the module proxy (npm @pulumi/kubernetes ${require("@pulumi/kubernetes/package.json").version})`,
+    ].join("\n"));
+    ws?.cleanup();
+    await stopSandbox();
+});
+
+/** A scratch edit of an app definition in the stack's copy of the project, as a developer would make it. */
+function appendToApp(file: string, code: string) {
+    fs.appendFileSync(path.join(ws.dir, "components", "database", "apps", file), `\n${code}\n`);
+}
+
+for (const { release, namespace } of RELEASES) {
+    describe(`release ${release}: the database layer through the real engine and the default tunnel`, () => {
+        const stackName = `db-${release.replace(/\./g, "-")}`;
+        let stack: Stack;
+        let db: Client;
+        let apps: string[];
+        const admin = () => sandboxPostgres(sandbox.layout, release);
+
+        beforeAll(async () => {
+            fs.copyFileSync(path.join(ws.dir, "Pulumi.dev.yaml"), path.join(ws.dir, `Pulumi.${stackName}.yaml`));
+            stack = await engineStack(ws, stackName, { release, namespace });
+            apps = JSON.parse((await stack.getConfig("supabase-platform:apps")).value);
+            db = admin().client();
+            await db.connect();
+        });
+        afterAll(async () => {
+            await db?.end();
+        });
+
+        it("a fresh stack converges in one pulumi up through the tunnel, and every table, policy, grant, default privilege and bucket exists", async () => {
+            const result = await timed(`${release} first up`, () => stack.up());
+            expect(result.summary.result).toBe("succeeded");
+            expect(await unreadyWorkloads(sandbox.kubeconfig, namespace)).toEqual([]);
+            for (const app of apps) expect(await missingAppObjects(db, appDefinition(app))).toEqual([]);
+        });
+
+        it("a second up plans no changes, and refresh (running the program, so the tunnel is open) finds no drift", async () => {
+            const again = new StepLog();
+            await timed(`${release} second up`, () => stack.up({ onEvent: again.onEvent }));
+            expect(again.changes()).toEqual([]);
+            const refresh = await timed(`${release} refresh`, () => stack.refresh({ runProgram: true }));
+            expect(Object.keys(refresh.summary.resourceChanges ?? {})).toEqual(["same"]);
+            const after = new StepLog();
+            await timed(`${release} preview`, () => stack.preview({ onEvent: after.onEvent }));
+            expect(after.changes()).toEqual([]);
+        });
+
+        it("a policy edit and a new column give exactly that diff, and up applies both", async () => {
+            appendToApp("money_tracker.ts", [
+                "// engine tier: a developer's edit",
+                "const categories = moneyTracker.tables.find((t) => t.name === \"categories\")!;",
+                "categories.columns.push({ name: \"color\", type: \"text\", nullable: true });",
+                "const readOwn = categories.policies.find((p) => p.command === \"select\")!;",
+                "readOwn.using = `(${readOwn.using}) and length(name) > 0`;",
+            ].join("\n"));
+            const preview = new StepLog();
+            await stack.preview({ onEvent: preview.onEvent });
+            const changed = preview.steps.filter((s) => s.op !== "same" && s.op !== "read");
+            expect(changed.map((s) => `${s.op} ${s.type} [${s.diffs.join(",")}]`).sort()).toEqual([
+                "update pulumi-nodejs:dynamic/database:Policy [using]",
+                "update pulumi-nodejs:dynamic/database:Table [columns]",
+            ]);
+            await stack.up();
+            const column = await db.query("select data_type from information_schema.columns where table_schema = 'money_tracker' and table_name = 'categories' and column_name = 'color'");
+            expect(column.rows).toEqual([{ data_type: "text" }]);
+            const policy = await db.query("select qual from pg_policies where schemaname = 'money_tracker' and tablename = 'categories' and cmd = 'SELECT'");
+            expect(policy.rows.map((r) => r.qual).join()).toContain("length(name) > 0");
+        });
+
+        it("an app added to the stack config gets its schema, roles and grants in one up, and PostgREST exposes it", async () => {
+            await stack.setConfig(`supabase-platform:apps[${apps.length}]`, { value: "recipes" }, true);
+            const log = new StepLog();
+            const result = await stack.up({ onEvent: log.onEvent });
+            expect(result.summary.result).toBe("succeeded");
+            expect(await missingAppObjects(db, appDefinition("recipes"))).toEqual([]);
+            expect((await deploymentEnv(sandbox.kubeconfig, namespace, "rest", "PGRST_DB_SCHEMAS"))?.split(",")).toContain("recipes");
+            expect(log.changes().filter((c) => c.startsWith("delete") || c.startsWith("replace"))).toEqual([]);
+        });
+
+        it("a rotation bump sets every login role's new password through the provider, the services roll, and the old password no longer logs in", async () => {
+            const before = await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD");
+            expect(await logsIn(admin().port, "authenticator", before)).toBe(true);
+            await stack.setConfig("supabase-platform:rotation", { value: "1" });
+            const log = new StepLog();
+            const result = await stack.up({ onEvent: log.onEvent });
+            expect(result.summary.result).toBe("succeeded");
+            const after = await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD");
+            expect(after).not.toBe(before);
+            for (const role of ["authenticator", "supabase_auth_admin", "supabase_storage_admin"]) {
+                expect(await logsIn(admin().port, role, after)).toBe(true);
+                expect(await logsIn(admin().port, role, before)).toBe(false);
+            }
+            const rolled = log.steps.filter((s) => s.op === "update" && s.type === "kubernetes:apps/v1:Deployment").map((s) => s.urn.split("::").pop());
+            expect(rolled).toEqual(expect.arrayContaining(["gotrue", "rest", "storage", "meta"]));
+            expect(await unreadyWorkloads(sandbox.kubeconfig, namespace)).toEqual([]);
+        });
+
+        it("an app removed from the config keeps its schema, tables and rows (retained, no longer exposed); re-adding it adopts them", async () => {
+            await db.query("insert into auth.users (id, aud, role, email) values ('00000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'kept@example.com') on conflict do nothing");
+            await db.query("insert into home_portal.pages (slug, title, author_id) values ('kept', 'kept', '00000000-0000-4000-8000-000000000001')");
+            const without = apps.filter((a) => a !== "home_portal").concat("recipes");
+            await stack.setConfig("supabase-platform:apps", { value: JSON.stringify(without) });
+            const removal = await stack.up();
+            expect(removal.summary.result).toBe("succeeded");
+            const kept = await db.query("select title from home_portal.pages");
+            expect(kept.rows).toEqual([{ title: "kept" }]);
+            expect((await db.query("select has_table_privilege('authenticated', 'home_portal.pages', 'SELECT') as ok")).rows[0].ok).toBe(false);
+            expect((await deploymentEnv(sandbox.kubeconfig, namespace, "rest", "PGRST_DB_SCHEMAS"))?.split(",")).not.toContain("home_portal");
+        });
+
+        it("an up interrupted while the database layer applies (re-adding the app) converges on the rerun, with the retained rows intact", async () => {
+            await stack.setConfig("supabase-platform:apps", { value: JSON.stringify([...apps, "recipes"]) });
+            const log = new StepLog();
+            const running = stack.up({ onEvent: log.onEvent }).then(() => "finished", (err: Error) => err.message);
+            await killWhen(ws.dir, "up", () => log.steps.some((s) => s.op === "create" && s.urn.includes("home_portal") && /postgresql|dynamic\/database/.test(s.type)), "SIGINT");
+            expect(await running).not.toBe("finished");
+            const rerun = await timed(`${release} rerun after interrupt`, () => stack.up());
+            expect(rerun.summary.result).toBe("succeeded");
+            const again = new StepLog();
+            await stack.preview({ onEvent: again.onEvent });
+            expect(again.changes()).toEqual([]);
+            expect(await missingAppObjects(db, appDefinition("home_portal"))).toEqual([]);
+            expect((await db.query("select title from home_portal.pages")).rows).toEqual([{ title: "kept" }]);
+        });
+
+        it("destroy (running the program, so the tunnel is open) removes every object but what the docs say is retained", async () => {
+            await timed(`${release} destroy`, () => stack.destroy({ runProgram: true }));
+            expect(await managedObjects(sandbox.kubeconfig, namespace)).toEqual([]);
+            const left = await claims(sandbox.kubeconfig, namespace);
+            expect(left.every((c) => c.startsWith("data-postgres-") || c.startsWith("config-postgres-"))).toBe(true);
+            // Retained in the database (docs): every app's schema and tables with their rows.
+            for (const app of apps) {
+                for (const table of appDefinition(app).tables) {
+                    expect((await db.query("select to_regclass($1) as t", [`${app}.${table.name}`])).rows[0].t).not.toBeNull();
+                }
+            }
+            expect((await db.query("select count(*)::int as n from pg_roles where rolname = 'recipes_service'")).rows[0].n).toBe(0);
+            await stack.workspace.removeStack(stackName);
+        });
+    });
+}
