@@ -25,3 +25,16 @@ describe("npm run db-tunnel", () => {
         fs.rmSync(root, { recursive: true, force: true });
     });
 });
+
+describe("a dynamic database provider that finds the tunnel's port closed", () => {
+    it("says which commands must run the program, and how to keep a tunnel open for import", async () => {
+        const { withClient } = await import("../../components/database/providers/connection");
+        const { freePort } = await import("../support/postgres");
+        const port = await freePort();
+        const failure = await withClient({ host: "127.0.0.1", port, user: "supabase_admin", password: "x", database: "postgres" }, async () => undefined)
+            .then(() => "connected", (err: Error) => err.message);
+        expect(failure).toContain(`cannot reach PostgreSQL at 127.0.0.1:${port} (connection refused)`);
+        expect(failure).toContain("pulumi destroy --run-program");
+        expect(failure).toContain("npm run db-tunnel -- --stack <stack>");
+    });
+});

@@ -2,6 +2,7 @@
 // postgresql provider plugin (all from `npm run tools`) apply the schemas, roles, grants, tables,
 // policies and buckets through the program's default tunnel (a port-forward through the real API
 // server to the sandbox's PostgreSQL), for each release, on one stack per release, in order.
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,9 +11,10 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
 import { sandboxPostgres } from "../../sandbox/postgres";
-import { toolSource, toolVersions } from "../../tools/paths";
+import { toolsBin, toolSource, toolVersions } from "../../tools/paths";
 import { claims, managedObjects, unreadyWorkloads } from "./support/cluster";
-import { appDefinition, deploymentEnv, logsIn, missingAppObjects, secretValue } from "./support/database";
+import { appDefinition, deploymentEnv, logsIn, missingAppObjects, resolvedEnv, secretValue } from "./support/database";
+import { call, GOTRUE, startGoTrue } from "./support/gotrue";
 import { killWhen } from "./support/interrupt";
 import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
 
@@ -28,6 +30,11 @@ const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
         times[label] = (Date.now() - t0) / 1000;
     }
 };
+
+/** The release whose gotrue tag the built GoTrue is (tools/versions.sh GOTRUE_VERSION). */
+const GOTRUE_RELEASE: string = "v0.8.2";
+const haveGotrue = fs.existsSync(GOTRUE);
+if (!haveGotrue) console.log(`database tier: the real GoTrue scenario is skipped: no ${GOTRUE} (npm run tools -- --list says what it needs)`);
 
 let sandbox: SandboxInfo;
 let ws: EngineWorkspace;
@@ -90,6 +97,72 @@ for (const { release, namespace } of RELEASES) {
             const after = new StepLog();
             await timed(`${release} preview`, () => stack.preview({ onEvent: after.onEvent }));
             expect(after.changes()).toEqual([]);
+        });
+
+        it("pulumi import of a database object: refused while no tunnel is open, done beside npm run db-tunnel; pulumi state delete needs no tunnel", async () => {
+            await db.query("drop role if exists engine_reporting; create role engine_reporting nologin");
+            const state = await stack.exportStack();
+            const provider = (state.deployment.resources as { urn: string; type: string }[]).find((r) => r.type === "pulumi:providers:postgresql")!;
+            const role = { type: "postgresql:index/role:Role", name: "reporting", id: "engine_reporting", provider: "admin" };
+            const importRole = () => stack.import({ resources: [role], nameTable: { admin: provider.urn }, generateCode: false });
+            const closed = await importRole().then(() => "imported", (err: Error) => err.message);
+            expect(closed).toMatch(/connection refused/);
+            const tunnel = spawn(path.join(ws.dir, "node_modules", ".bin", "tsx"), ["scripts/db-tunnel.ts", "--stack", stackName], { cwd: ws.dir, env: { ...process.env, ...ws.env }, stdio: ["ignore", "pipe", "pipe"] });
+            try {
+                await new Promise<void>((resolve, reject) => {
+                    let out = "";
+                    tunnel.stdout!.on("data", (d) => { out += d; if (out.includes("Ctrl-C closes it")) resolve(); });
+                    tunnel.stderr!.on("data", (d) => (out += d));
+                    tunnel.on("exit", (code) => reject(new Error(`db-tunnel exited ${code}: ${out}`)));
+                });
+                const imported = await importRole();
+                expect(imported.summary.result).toBe("succeeded");
+            } finally {
+                tunnel.kill("SIGINT");
+            }
+            const urn = ((await stack.exportStack()).deployment.resources as { urn: string; type: string }[]).find((r) => r.type === role.type && r.urn.endsWith("::reporting"))!.urn;
+            const deleted = spawnSync(path.join(toolsBin(), "pulumi"), ["state", "delete", urn, "--yes", "--stack", stackName], { cwd: ws.dir, env: { ...process.env, ...ws.env }, encoding: "utf8" });
+            expect(deleted.status, deleted.stderr).toBe(0);
+            expect(((await stack.exportStack()).deployment.resources as { urn: string }[]).some((r) => r.urn === urn)).toBe(false);
+            await db.query("drop role engine_reporting");
+        });
+
+        it.runIf(release === GOTRUE_RELEASE && haveGotrue)(`the real GoTrue ${toolVersions().GOTRUE_VERSION}, with the env its Deployment got, signs a user in on the database the engine built, and RLS keeps the user to their rows`, async () => {
+            const env = await resolvedEnv(sandbox.kubeconfig, namespace, "gotrue", "gotrue");
+            // The in-cluster database address, pointed at the PostgreSQL the tunnel reached.
+            env.GOTRUE_DB_DATABASE_URL = env.GOTRUE_DB_DATABASE_URL.replace(/@[^/@]+\//, `@127.0.0.1:${admin().port}/`);
+            const gotrue = await startGoTrue(env);
+            try {
+                const serviceKey = String((await stack.outputs()).serviceRoleKey.value);
+                const headers = { apikey: serviceKey, authorization: `Bearer ${serviceKey}` };
+                const created = await call(gotrue.url, "POST", "/admin/users", headers, { email: "engine@example.com", password: "engine-tier-password", email_confirm: true });
+                expect(created.status).toBe(200);
+                const signedIn = await call(gotrue.url, "POST", "/token?grant_type=password", { apikey: serviceKey }, { email: "engine@example.com", password: "engine-tier-password" });
+                expect(signedIn.status).toBe(200);
+                const me = await call(gotrue.url, "GET", "/user", { apikey: serviceKey, authorization: `Bearer ${signedIn.json.access_token}` });
+                expect(me.json.id).toBe(created.json.id);
+                // As PostgREST would run the user's request: authenticator, then the token's role and claims.
+                const authenticator = new Client({ host: "127.0.0.1", port: admin().port, user: "authenticator", database: "postgres",
+                    password: await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD") });
+                await authenticator.connect();
+                const asUser = async (sub: string, sql: string) => {
+                    await authenticator.query("BEGIN");
+                    await authenticator.query("SET LOCAL ROLE authenticated");
+                    await authenticator.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify({ sub, role: "authenticated" })]);
+                    const rows = (await authenticator.query(sql)).rows;
+                    await authenticator.query("COMMIT");
+                    return rows;
+                };
+                try {
+                    await asUser(me.json.id, "insert into money_tracker.categories (name) values ('groceries')");
+                    expect(await asUser(me.json.id, "select name from money_tracker.categories")).toEqual([{ name: "groceries" }]);
+                    expect(await asUser("00000000-0000-4000-8000-0000000000ff", "select name from money_tracker.categories")).toEqual([]);
+                } finally {
+                    await authenticator.end();
+                }
+            } finally {
+                await gotrue.stop();
+            }
         });
 
         it("a policy edit and a new column give exactly that diff, and up applies both", async () => {

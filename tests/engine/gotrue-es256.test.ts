@@ -5,21 +5,18 @@
 // ES256 with our kid; the token verifies against GoTrue's own JWKS, our publicJwks and the
 // verifierJwks PostgREST gets; the legacy HS256 keys still work; RLS on the token's claims keeps
 // each user to their own rows; and after a rotation GoTrue still accepts the old key's tokens.
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, importJWK, JSONWebKeySet, JWK, jwtVerify, JWTPayload, JWTVerifyOptions } from "jose";
 import { Client, escapeIdentifier } from "pg";
 import { signApiKey } from "../../components/api-keys";
 import { issuerJwtKeys, publicJwks, signEs256, SigningKey, verifierJwks } from "../../components/keys/jwks";
 import { freshSigningKey } from "../../components/keys/signing-keys";
-import { toolsBin, toolVersions } from "../../tools/paths";
+import { toolVersions } from "../../tools/paths";
 import { appliedWorld, AppliedWorld, connectAs } from "../database/support/world";
 import { findManifest, runStack } from "../support/program";
-import { freePort } from "../support/postgres";
+import { call, GOTRUE, RunningGoTrue, startGoTrue } from "./support/gotrue";
 
-const GOTRUE = path.join(toolsBin(), "gotrue");
 const VERSION = toolVersions().GOTRUE_VERSION;
 const haveGotrue = (() => {
     try {
@@ -37,67 +34,6 @@ if (!haveGotrue) {
 const EXTERNAL = "http://127.0.0.1:8000/auth/v1";
 const PASSWORD = "correct-horse-battery-staple";
 
-
-interface RunningGoTrue {
-    url: string;
-    log(): string;
-    stop(): Promise<void>;
-}
-
-/** Runs the binary with no subcommand, as the image's CMD does: migrations, then serve. Resolves once /health answers. */
-async function startGoTrue(env: Record<string, string>): Promise<RunningGoTrue> {
-    const port = await freePort();
-    const child: ChildProcess = spawn(GOTRUE, [], {
-        env: { PATH: process.env.PATH ?? "", ...env, GOTRUE_API_HOST: "127.0.0.1", GOTRUE_API_PORT: String(port) },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let log = "";
-    child.stdout!.on("data", (d) => (log += d));
-    child.stderr!.on("data", (d) => (log += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    let exitCode: number | null | undefined;
-    void exited.then((code) => (exitCode = code));
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-        if (exitCode !== undefined) throw new Error(`gotrue exited ${exitCode} before /health answered:\n${log.slice(-4000)}`);
-        try {
-            const res = await fetch(`${url}/health`);
-            if (res.ok) break;
-        } catch {
-            // not listening yet
-        }
-        if (Date.now() > deadline) {
-            child.kill("SIGKILL");
-            throw new Error(`gotrue did not answer /health in 120 s:\n${log.slice(-4000)}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
-    return {
-        url,
-        log: () => log,
-        async stop() {
-            if (exitCode === undefined) child.kill("SIGTERM");
-            await exited;
-        },
-    };
-}
-
-async function call(base: string, method: string, route: string, headers: Record<string, string>, body?: unknown) {
-    const res = await fetch(`${base}${route}`, {
-        method,
-        headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-        json = JSON.parse(text);
-    } catch {
-        json = text;
-    }
-    return { status: res.status, json };
-}
 
 /**
  * Verifies a token against a whole key set, oct keys included (jose's createLocalJWKSet takes only

@@ -29,7 +29,8 @@ export async function withClient<T>(connection: DbConnection, fn: (client: Clien
         application_name: "pulumi-database-layer",
     });
     await client.connect().catch((error: Error & { code?: string }) => {
-        throw new Error(unreachableMessage(connection, error));
+        // Other errors (a wrong password: 28P01) keep their code: callers act on it.
+        throw refusedOnLoopback(connection, error) ? new Error(closedPortMessage(connection)) : error;
     });
     try {
         return await fn(client);
@@ -38,17 +39,20 @@ export async function withClient<T>(connection: DbConnection, fn: (client: Clien
     }
 }
 
+/** A refused connection to a loopback port: nothing listens there (yet). */
+export function refusedOnLoopback(connection: Pick<DbConnection, "host">, error: { code?: string }): boolean {
+    return error.code === "ECONNREFUSED" && ["127.0.0.1", "localhost"].includes(connection.host);
+}
+
 /**
- * What a refused connection means on loopback: in tunnel mode the program opens the port, and
- * `pulumi refresh`, `destroy` and `import` do not run the program unless told to.
+ * What a refused loopback port means: in tunnel mode the program opens it, and `pulumi refresh`,
+ * `destroy` and `import` do not run the program unless told to.
  */
-export function unreachableMessage(connection: Pick<DbConnection, "host" | "port">, error: Error & { code?: string }): string {
-    const where = `${connection.host}:${connection.port}`;
-    if (error.code !== "ECONNREFUSED" || !["127.0.0.1", "localhost"].includes(connection.host)) return `cannot reach PostgreSQL at ${where}: ${error.message}`;
-    return `cannot reach PostgreSQL at ${where} (connection refused). With dbAdminEndpoint tunnel the program itself opens this port, ` +
-        "so a command that does not run the program finds it closed: run `pulumi refresh --run-program` and `pulumi destroy --run-program` " +
-        "(or set PULUMI_RUN_PROGRAM=true), and for `pulumi import` keep `npm run db-tunnel -- --stack <stack>` running beside it. " +
-        "With dbAdminEndpoint port-forward, start your own tunnel to this port first.";
+export function closedPortMessage(connection: Pick<DbConnection, "host" | "port">): string {
+    return `cannot reach PostgreSQL at ${connection.host}:${connection.port} (connection refused). With dbAdminEndpoint tunnel the program itself ` +
+        "opens this port, so a command that does not run the program finds it closed: run `pulumi refresh --run-program` and " +
+        "`pulumi destroy --run-program` (or set PULUMI_RUN_PROGRAM=true), and for `pulumi import` keep `npm run db-tunnel -- --stack <stack>` " +
+        "running beside it. With dbAdminEndpoint port-forward, start your own tunnel to this port first.";
 }
 
 /** Runs fn in one transaction: everything or nothing. */

@@ -81,3 +81,25 @@ export async function logsIn(port: number, role: string, password: string): Prom
         await client.end().catch(() => undefined);
     }
 }
+
+/** A Deployment container's whole env as the kubelet would give it: values, Secret and ConfigMap references. */
+export async function resolvedEnv(kubeconfig: string, namespace: string, deployment: string, container: string): Promise<Record<string, string>> {
+    const { apps, core } = kubeClients(kubeconfig);
+    const spec = (await apps.readNamespacedDeployment({ name: deployment, namespace })).spec!.template.spec!.containers.find((c) => c.name === container);
+    if (!spec) throw new Error(`Deployment ${deployment} has no container ${container}`);
+    const secret = async (name: string) => Object.fromEntries(Object.entries((await core.readNamespacedSecret({ name, namespace })).data ?? {})
+        .map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    const configMap = async (name: string) => (await core.readNamespacedConfigMap({ name, namespace })).data ?? {};
+    const env: Record<string, string> = {};
+    for (const from of spec.envFrom ?? []) {
+        Object.assign(env, from.secretRef ? await secret(from.secretRef.name!) : from.configMapRef ? await configMap(from.configMapRef.name!) : {});
+    }
+    for (const e of spec.env ?? []) {
+        if (e.value !== undefined) env[e.name] = e.value;
+        else if (e.valueFrom?.secretKeyRef) env[e.name] = (await secret(e.valueFrom.secretKeyRef.name!))[e.valueFrom.secretKeyRef.key];
+        else if (e.valueFrom?.configMapKeyRef) env[e.name] = (await configMap(e.valueFrom.configMapKeyRef.name!))[e.valueFrom.configMapKeyRef.key];
+    }
+    // $(VAR) references, which the kubelet expands from earlier entries.
+    for (const [k, v] of Object.entries(env)) env[k] = v.replace(/\$\(([A-Z0-9_]+)\)/g, (m, name) => env[name] ?? m);
+    return env;
+}
