@@ -6,6 +6,12 @@
 // Most of the image's extension-dependent statements guard themselves (`if exists (select from
 // pg_available_extensions where name = 'pgsodium')` and the like), so they run here and do
 // nothing, as they would on an image built without that extension. Only unguarded ones are here.
+//
+// Not statements, so not here, but also not reproduced: the image's postgresql.conf. Above all
+// supautils (session_preload_libraries), which guards the reserved roles and lends the demoted
+// `postgres` some superuser powers (17.x: supautils.privileged_role = 'postgres', policy_grants
+// and drop_trigger_grants on the auth, storage and realtime tables). Here `postgres` has only what
+// the scripts grant it; the pgsodium key script, pg_net's worker and pg_cron are absent too.
 import { PostgresImage } from "./image-sources";
 
 export interface ImageSkip {

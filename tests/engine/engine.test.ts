@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
 import { sandboxLayout } from "../../sandbox/layout";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
-import { postgresClient } from "../../sandbox/postgres";
+import { describeBootstrap, postgresClient } from "../../sandbox/postgres";
 import { toolsBin, toolVersions } from "../../tools/paths";
 import { Client } from "pg";
 import { RESTRICTED_USER } from "../../sandbox/pki";
@@ -52,6 +52,7 @@ function sandboxConfig(): Record<string, string> {
 beforeAll(async () => {
     process.env.SUPABASE_PLATFORM_SANDBOX ??= fs.mkdtempSync(path.join(os.tmpdir(), "engine-sandbox-"));
     sandbox = await startSandbox();
+    console.log(`engine tier: ${describeBootstrap(sandbox.postgres)}`);
     ws = engineWorkspace(sandbox.kubeconfig);
     stack = await engineStack(ws, "dev", sandboxConfig());
     if (!postgresqlPlugin) {
