@@ -110,7 +110,9 @@ const statementText = (sql: string) => sql.split("\n").filter((l, i, all) => all
  * `connect(role)` opens a session as that role (trust on loopback or the socket is enough).
  * Fails on the first statement that errors and is not in the skip list, naming file and line.
  */
-export async function replayImage(source: PostgresImageSource, dir: string, password: string, connect: (role: ImageRole) => Promise<Client>): Promise<ImageBootstrapResult> {
+export async function replayImage(
+    source: PostgresImageSource, dir: string, password: string, connect: (role: ImageRole) => Promise<Client>, skips: ImageSkip[] = IMAGE_SKIPS,
+): Promise<ImageBootstrapResult> {
     const files = replayFiles(source, dir, password);
     const sessions = new Map<ImageRole, Client>();
     const session = async (role: ImageRole) => {
@@ -123,7 +125,7 @@ export async function replayImage(source: PostgresImageSource, dir: string, pass
     try {
         for (const file of files) {
             for (const stmt of splitSqlStatements(file.sql)) {
-                const skip = skipFor(source.image, file.name, stmt.sql);
+                const skip = skipFor(source.image, file.name, stmt.sql, skips);
                 if (skip) {
                     used.add(skip);
                     skipped.push({ file: file.name, line: stmt.line, statement: firstLine(stmt.sql), reason: skip.reason });
@@ -143,7 +145,7 @@ export async function replayImage(source: PostgresImageSource, dir: string, pass
     } finally {
         await Promise.all([...sessions.values()].map((c) => c.end().catch(() => undefined)));
     }
-    const stale = IMAGE_SKIPS.filter((s) => s.images.includes(source.image as never) && !used.has(s));
+    const stale = skips.filter((s) => s.images.includes(source.image as never) && !used.has(s));
     if (stale.length > 0) {
         throw new Error(`sandbox/image-skips.ts: ${stale.map((s) => `${s.file} ${s.statement}`).join("; ")} matched nothing in supabase/postgres:${source.image}; remove or correct it`);
     }

@@ -8,7 +8,7 @@
 export interface SqlStatement {
     /** The statement text, without the terminating `;`, leading comments kept. */
     sql: string;
-    /** 1-based line where the statement's first non-blank character is. */
+    /** 1-based line of the statement's SQL (after leading blank and `--` comment lines). */
     line: number;
 }
 
@@ -21,9 +21,8 @@ export function splitSqlStatements(text: string): SqlStatement[] {
     let i = 0;
     const push = (end: number) => {
         const raw = text.slice(start, end);
-        const lead = raw.length - raw.trimStart().length;
         const body = raw.trim();
-        if (body && !isOnlyComments(body)) out.push({ sql: body, line: lineOf(start + lead) });
+        if (body && !isOnlyComments(body)) out.push({ sql: body, line: lineOf(start + sqlOffset(raw)) });
         start = end + 1;
     };
     const lineOf = (offset: number) => {
@@ -84,6 +83,19 @@ function isLineStart(text: string, i: number): boolean {
         if (text[k] !== " " && text[k] !== "\t") return false;
     }
     return true;
+}
+
+/** Offset of the first character that is neither blank nor in a leading `--` comment. */
+function sqlOffset(raw: string): number {
+    let k = 0;
+    for (;;) {
+        while (k < raw.length && /\s/.test(raw[k])) k++;
+        if (raw.startsWith("--", k)) {
+            const nl = raw.indexOf("\n", k);
+            if (nl < 0) return raw.length;
+            k = nl + 1;
+        } else return k;
+    }
 }
 
 function isOnlyComments(body: string): boolean {
