@@ -30,7 +30,7 @@ export interface ReplayFile {
     name: string;
     user: ImageRole;
     sql: string;
-    /** psql -c / heredoc steps of migrate.sh itself run without ON_ERROR_STOP's effect when `|| true`. */
+    /** migrate.sh runs this step with `|| true`: its errors do not stop the bootstrap (here: pg_stat_statements is not preloaded). */
     ignoreErrors?: boolean;
 }
 
@@ -103,7 +103,11 @@ export function skipFor(image: string, file: string, statement: string, skips: I
 }
 
 /** The statement without its leading comment lines (psql sends them; the rules match the SQL). */
-const statementText = (sql: string) => sql.split("\n").filter((l, i, all) => all.slice(0, i + 1).some((x) => x.trim() && !x.trim().startsWith("--"))).join("\n").trim();
+function statementText(sql: string): string {
+    const lines = sql.split("\n");
+    const first = lines.findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+    return first < 0 ? "" : lines.slice(first).join("\n").trim();
+}
 
 /**
  * Replays the image onto a fresh cluster whose bootstrap superuser is `source.bootstrapUser`.
