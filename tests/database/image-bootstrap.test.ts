@@ -136,7 +136,8 @@ describe("the replay follows migrate.sh (offline, on a throwaway image tree)", (
 
 describe("without the image's sources (as on a machine with neither the tools cache nor a snapshot)", () => {
     it("the database tests fall back to bootstrap.sql and say so in one line naming the repository, ref and command", async () => {
-        vi.stubEnv("SUPABASE_PLATFORM_TOOLS", fs.mkdtempSync(path.join(os.tmpdir(), "no-tools-")));
+        const noTools = fs.mkdtempSync(path.join(os.tmpdir(), "no-tools-"));
+        vi.stubEnv("SUPABASE_PLATFORM_TOOLS", noTools);
         vi.stubEnv("SUPABASE_PLATFORM_SOURCES", undefined);
         const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
         try {
@@ -158,6 +159,7 @@ describe("without the image's sources (as on a machine with neither the tools ca
             warn.mockRestore();
             // unstubEnvs acts before the next test, which is after the next describe's beforeAll.
             vi.unstubAllEnvs();
+            fs.rmSync(noTools, { recursive: true, force: true });
         }
     });
 });
