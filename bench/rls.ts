@@ -1,13 +1,12 @@
 // `npm run bench:rls`: what row-level security costs on a realistic table. Applies the program's
-// database layer to a fresh PostgreSQL 15 (timed), loads 1,000,000 money_tracker transactions for
+// database layer to a fresh PostgreSQL 15 as the image makes it (timed), loads 1,000,000 money_tracker transactions for
 // 1,000 users, then compares the p50 latency of one user's `select *` under RLS, run the way
 // PostgREST runs it, with the same rows fetched by the table owner through an explicit filter.
 import * as jwt from "jsonwebtoken";
 import { Client } from "pg";
 import { runProgram } from "../offline/engine";
-import { startPostgres } from "../tests/support/postgres";
 import { applyDatabaseLayer } from "../tests/database/support/apply";
-import { BOOTSTRAP_SQL, runImageInitScripts, stackSecrets } from "../tests/database/support/world";
+import { runImageInitScripts, stackSecrets, startWorld } from "../tests/database/support/world";
 
 const USERS = 1_000;
 const PER_USER = 1_000;
@@ -19,14 +18,12 @@ const ms = (ns: bigint) => Number(ns) / 1e6;
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-    const pg = await startPostgres();
+    const world = await startWorld();
+    const { pg, target } = world;
     try {
-        const superuser = await pg.connect();
-        await superuser.query(BOOTSTRAP_SQL);
         const run = await runProgram({ stack: "dev", load: () => import("../index") });
         const secrets = stackSecrets(run);
-        const target = { host: "127.0.0.1", port: pg.port };
-        await runImageInitScripts({ pg, target }, secrets.postgresPassword);
+        await runImageInitScripts(world, secrets.postgresPassword);
 
         const applyStart = process.hrtime.bigint();
         const applied = await applyDatabaseLayer(run, target);

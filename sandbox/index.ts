@@ -1,4 +1,4 @@
-// npm run sandbox -- start|stop|status
+// npm run sandbox -- start [--release seed|v0.8.2] | stop [--keep] | status | env
 // A local Kubernetes control plane on loopback for trying the program without a cluster, and the
 // place the engine tier (tests/engine) deploys to. Needs the toolchain of `npm run tools`.
 import * as k8s from "@kubernetes/client-node";
@@ -10,7 +10,8 @@ import { applyFixtures, NODE_NAME, setNodeAddress } from "./fixtures";
 import { sandboxLayout, SandboxLayout } from "./layout";
 import { writeHostBin } from "./host-bin";
 import { ensurePki, writeKubeconfigs } from "./pki";
-import { postgresDir, startPostgres } from "./postgres";
+import { Release, RELEASE_NAMES } from "../policies/rules/releases";
+import { describeBootstrap, postgresDir, SandboxPostgresBootstrap, sandboxPostgresBootstrap, startPostgres } from "./postgres";
 import { serverUser } from "./postgres-binaries";
 import { logFile, runningPid, sleep, startProcess, stopProcess } from "./processes";
 
@@ -21,6 +22,13 @@ export interface SandboxInfo {
     kubeconfig: string;
     /** A kubeconfig whose user has no RBAC rights (for permission tests). */
     restrictedKubeconfig: string;
+    /** How its PostgreSQL was bootstrapped: the release's image scripts, or the fixture and why. */
+    postgres: SandboxPostgresBootstrap;
+}
+
+export interface SandboxOptions {
+    /** The release whose PostgreSQL the sandbox runs (seed → 15, v0.8.2 → 17); default seed. */
+    release?: Release;
 }
 
 /** What a shell needs to run the real CLI against the sandbox with a local file backend. */
@@ -35,7 +43,7 @@ export function sandboxEnv(layout: SandboxLayout, hostBin: string): Record<strin
     };
 }
 
-export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInfo> {
+export async function startSandbox(layout = sandboxLayout(), options: SandboxOptions = {}): Promise<SandboxInfo> {
     const bin = requireTools();
     fs.mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
     const pki = ensurePki(layout);
@@ -53,12 +61,12 @@ export async function startSandbox(layout = sandboxLayout()): Promise<SandboxInf
             args: [path.join(__dirname, "standins.ts"), layout.kubeconfig, path.join(layout.stateDir, "volumes")],
         });
     }
-    await startPostgres(layout);
+    const postgres = await startPostgres(layout, options.release ?? "seed");
     fs.mkdirSync(path.join(layout.stateDir, "pulumi-state"), { recursive: true });
     await waitForNodeReady(kc, layout);
     // Once more after KWOK's initialize stage has run, in case it ran after the first write.
     await setNodeAddress(kc.makeApiClient(k8s.CoreV1Api), layout.kubeletPort);
-    return { layout, kubeconfig: kubeconfigs.admin, restrictedKubeconfig: kubeconfigs.restricted };
+    return { layout, kubeconfig: kubeconfigs.admin, restrictedKubeconfig: kubeconfigs.restricted, postgres };
 }
 
 async function waitForNodeReady(kc: k8s.KubeConfig, layout: SandboxLayout, timeoutMs = 60_000): Promise<void> {
@@ -100,11 +108,15 @@ async function main(argv: string[]) {
     const layout = sandboxLayout();
     switch (command) {
         case "start": {
-            const info = await startSandbox(layout);
+            const at = flags.indexOf("--release");
+            const release = (at >= 0 ? flags[at + 1] : "seed") as Release;
+            if (!RELEASE_NAMES.includes(release)) throw new Error(`--release ${release ?? ""}: give one of ${RELEASE_NAMES.join(", ")}`);
+            const info = await startSandbox(layout, { release });
             console.log(`sandbox running in ${layout.stateDir} (tools: ${toolsBin()})`);
             printStatus(layout);
             console.log(`kube-apiserver:  https://127.0.0.1:${layout.apiserverPort}`);
-            console.log(`PostgreSQL 15:   127.0.0.1:${layout.postgresPort} (user postgres, trust on loopback)`);
+            console.log(`PostgreSQL:      127.0.0.1:${layout.postgresPort} (superuser supabase_admin, trust on loopback): ${describeBootstrap(info.postgres)}`);
+            for (const line of info.postgres.skipped ?? []) console.log(`                 ${line}`);
             console.log(`kubeconfig:      ${info.kubeconfig}`);
             console.log(`try:             eval "$(npm run -s sandbox -- env)" && pulumi stack init sandbox && pulumi preview   (README, "The sandbox")`);
             return;
@@ -124,10 +136,14 @@ async function main(argv: string[]) {
         case "status":
             console.log(`sandbox state: ${layout.stateDir}`);
             printStatus(layout);
+            {
+                const bootstrap = sandboxPostgresBootstrap(layout);
+                if (bootstrap) console.log(`  ${describeBootstrap(bootstrap)}`);
+            }
             if (!sandboxStatus(layout).some((p) => p.pid)) process.exitCode = 3;
             return;
         default:
-            console.error(`usage: npm run sandbox -- start | stop [--keep] | status | env   (got ${command === undefined ? "nothing" : `'${command}'`})`);
+            console.error(`usage: npm run sandbox -- start [--release seed|v0.8.2] | stop [--keep] | status | env   (got ${command === undefined ? "nothing" : `'${command}'`})`);
             process.exitCode = 2;
     }
 }

@@ -323,5 +323,15 @@ for entry in "${COMPONENTS[@]}" "${OPTIONAL[@]}"; do
         failed+=("$name")
     fi
 done
+# Optional too: the upstream trees the tests replay (the supabase/postgres image's scripts, Realtime's
+# tenant schema), extracted into the cache so that CI, which has no snapshots, finds them.
+if [[ -z "$only" || "$only" == sources ]]; then
+    echo "==> sources (optional): the upstream trees the tests replay"
+    if [[ -x "$here/../node_modules/.bin/tsx" ]]; then
+        (cd "$here/.." && node_modules/.bin/tsx tools/sources.ts --prefetch) | sed 's/^/    /'
+    else
+        echo "    not extracted: run npm ci first (tools/sources.ts runs under tsx)"
+    fi
+fi
 echo; table; echo "total: $((SECONDS - start_all)) s"
 if ((${#failed[@]})); then echo "tools: failed: ${failed[*]} (rerun npm run tools to retry them)" >&2; exit 1; fi

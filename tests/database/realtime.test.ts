@@ -6,8 +6,6 @@
 // (lib/realtime/tenants/authorization.ex:228-240 set_conn_config, 243-280 the read check,
 // 282-350 the write check): a user joins only `user:<their id>`, anon joins nothing.
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as jwt from "jsonwebtoken";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -18,12 +16,11 @@ import { MESSAGES_MISSING_HINT } from "../../components/database/realtime";
 import { publicationTableProvider, waitForRelation } from "../../components/database/providers/realtime";
 import { applyDatabaseLayer } from "./support/apply";
 import { userToken } from "./support/session";
-import { connectAs, runImageInitScripts, stackSecrets, StackSecrets, startWorld, World } from "./support/world";
+import { addRealtimeImageParts, connectAs, runImageInitScripts, runRealtimeTenantMigrations, stackSecrets, StackSecrets, startWorld, World } from "./support/world";
 import { runStack } from "../support/program";
 
 const A = "a0000000-0000-4000-8000-00000000000a";
 const B = "b0000000-0000-4000-8000-00000000000b";
-const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixture", name), "utf8");
 
 let world: World;
 let run: ProgramRun;
@@ -46,8 +43,7 @@ beforeAll(async () => {
     [world, run] = await Promise.all([startWorld(), runProgram({ stack: "dev", load: () => import("./support/realtime-program") })]);
     secrets = stackSecrets(run);
     await runImageInitScripts(world, secrets.postgresPassword);
-    const superuser = await world.pg.connect();
-    await superuser.query(fixture("realtime-image.sql"));
+    await addRealtimeImageParts(world);
 
     // `pulumi up` and the Realtime pod at the same time: the layer must stop at the wait until
     // the pod's tenant migrations have created realtime.messages.
@@ -66,8 +62,7 @@ beforeAll(async () => {
         applyPending: !settled,
     };
     // Realtime boots (it needed `_realtime`) and runs its tenant migrations.
-    await superuser.query(fixture("realtime-migrations.sql"));
-    await superuser.end();
+    await runRealtimeTenantMigrations(world);
     await applying;
     await admin.query("insert into auth.users (id, aud, role, email) values ($1, 'authenticated', 'authenticated', 'a@example.com'), ($2, 'authenticated', 'authenticated', 'b@example.com')", [A, B]);
     // Realtime's DB_USER.

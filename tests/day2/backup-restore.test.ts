@@ -173,7 +173,10 @@ describe("logical backup and restore of the program's database", () => {
     const adminEnv = (port: number) => libpqEnv(port, "supabase_admin", secrets.postgresPassword);
 
     beforeAll(async () => {
-        [run, source, fresh, empty] = await Promise.all([runStack("dev"), startWorld(), startWorld(), startPostgres()]);
+        // The empty server's bootstrap superuser is supabase_admin, the role the runbook restores as:
+        // roles.sql carries the image's `ALTER ROLE postgres WITH NOSUPERUSER …`, so a restore run
+        // as a bootstrap `postgres` would demote itself halfway.
+        [run, source, fresh, empty] = await Promise.all([runStack("dev"), startWorld(), startWorld(), startPostgres({ bootstrapUser: "supabase_admin" })]);
         secrets = stackSecrets(run);
         cronJobCommand = findManifest(run, "CronJob", "postgres-backup").spec.jobTemplate.spec.template.spec.containers[0].command;
         shippedRestoreScript = findManifest(run, "ConfigMap", "postgres-backup-scripts").data["restore.sh"];
@@ -261,8 +264,15 @@ describe("logical backup and restore of the program's database", () => {
     });
 
     it("restores everything into an empty PostgreSQL 15", async () => {
+        // The dump covers auth, storage and the app schemas, not the image's `extensions`, which
+        // they reference (storage.objects.id defaults to extensions.uuid_generate_v4() in the image's
+        // storage init script): a bare server needs that schema first. The runbook restores onto a
+        // deployed platform, where the image made it.
+        const bare = await empty.connect();
+        await bare.query("create schema extensions; create extension \"uuid-ossp\" with schema extensions; create extension pgcrypto with schema extensions");
+        await bare.end();
         const superuser = decodeURIComponent(new URL(empty.url).password);
-        const result = await runArgv(restoreCommand(APPS), { ...libpqEnv(empty.port, "postgres", superuser), RESTORE_FROM: snapshotDir });
+        const result = await runArgv(restoreCommand(APPS), { ...libpqEnv(empty.port, empty.superuser, superuser), RESTORE_FROM: snapshotDir });
         expect(result.stderr).not.toMatch(/ERROR|FATAL/);
         expect(result.code).toBe(0);
         expect(result.stdout).toContain(`restored ${snapshotDir}`);

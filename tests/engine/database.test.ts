@@ -1,7 +1,8 @@
 // The database layer through the real engine: Pulumi's own CLI, Node.js language host and
 // postgresql provider plugin (all from `npm run tools`) apply the schemas, roles, grants, tables,
 // policies and buckets through the program's default tunnel (a port-forward through the real API
-// server to the sandbox's PostgreSQL), for each release, on one stack per release, in order.
+// server to the sandbox's PostgreSQL), for each release in a sandbox of its own (seed: PostgreSQL
+// 15, v0.8.2: 17, each bootstrapped by its image's scripts), scenarios in order on one stack.
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
-import { sandboxPostgres } from "../../sandbox/postgres";
+import { sandboxLayout } from "../../sandbox/layout";
+import { describeBootstrap, postgresClient } from "../../sandbox/postgres";
+import { Release } from "../../policies/rules/releases";
 import { toolsBin, toolSource, toolVersions } from "../../tools/paths";
 import { claims, managedObjects, unreadyWorkloads } from "./support/cluster";
 import { appDefinition, deploymentEnv, logsIn, missingAppObjects, resolvedEnv, secretValue } from "./support/database";
@@ -18,9 +21,10 @@ import { call, GOTRUE, startGoTrue } from "./support/gotrue";
 import { killWhen } from "./support/interrupt";
 import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
 
-const RELEASES = [
+const RELEASES: { release: Release; namespace: string }[] = [
     { release: "seed", namespace: "supabase-db-seed" },
-] as const;
+    { release: "v0.8.2", namespace: "supabase-db-next" },
+];
 const times: Record<string, number> = {};
 const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -36,16 +40,7 @@ const GOTRUE_RELEASE: string = "v0.8.2";
 const haveGotrue = fs.existsSync(GOTRUE);
 if (!haveGotrue) console.log(`database tier: the real GoTrue scenario is skipped: no ${GOTRUE} (npm run tools -- --list says what it needs)`);
 
-let sandbox: SandboxInfo;
-let ws: EngineWorkspace;
-
-beforeAll(async () => {
-    process.env.SUPABASE_PLATFORM_SANDBOX ??= fs.mkdtempSync(path.join(os.tmpdir(), "engine-sandbox-"));
-    sandbox = await startSandbox();
-    ws = engineWorkspace(sandbox.kubeconfig);
-});
-
-afterAll(async () => {
+afterAll(() => {
     const v = toolVersions();
     console.log([
         "database tier wall times (s): " + Object.entries(times).map(([k, t]) => `${k} ${t.toFixed(1)}`).join(", "),
@@ -53,32 +48,38 @@ afterAll(async () => {
         `pulumi-resource-postgresql ${v.POSTGRESQL_PROVIDER_VERSION} from ${toolSource("postgresql-provider")}; ` +
         `pulumi-resource-kubernetes ${v.K8S_PROVIDER_VERSION} from the module proxy (npm @pulumi/kubernetes ${require("@pulumi/kubernetes/package.json").version})`,
     ].join("\n"));
-    ws?.cleanup();
-    await stopSandbox();
 });
 
 /** A scratch edit of an app definition in the stack's copy of the project, as a developer would make it. */
-function appendToApp(file: string, code: string) {
+function appendToApp(ws: EngineWorkspace, file: string, code: string) {
     fs.appendFileSync(path.join(ws.dir, "components", "database", "apps", file), `\n${code}\n`);
 }
 
 for (const { release, namespace } of RELEASES) {
     describe(`release ${release}: the database layer through the real engine and the default tunnel`, () => {
         const stackName = `db-${release.replace(/\./g, "-")}`;
+        const layout = sandboxLayout({ ...process.env, SUPABASE_PLATFORM_SANDBOX: fs.mkdtempSync(path.join(os.tmpdir(), `engine-sandbox-${release}-`)) });
+        let sandbox: SandboxInfo;
+        let ws: EngineWorkspace;
         let stack: Stack;
         let db: Client;
         let apps: string[];
-        const admin = () => sandboxPostgres(sandbox.layout, release);
+        const admin = () => ({ port: layout.postgresPort });
 
         beforeAll(async () => {
+            sandbox = await startSandbox(layout, { release });
+            console.log(`database tier: ${describeBootstrap(sandbox.postgres)}`);
+            ws = engineWorkspace(sandbox.kubeconfig);
             fs.copyFileSync(path.join(ws.dir, "Pulumi.dev.yaml"), path.join(ws.dir, `Pulumi.${stackName}.yaml`));
             stack = await engineStack(ws, stackName, { release, namespace });
             apps = JSON.parse((await stack.getConfig("supabase-platform:apps")).value);
-            db = admin().client();
+            db = postgresClient(layout);
             await db.connect();
         });
         afterAll(async () => {
             await db?.end();
+            ws?.cleanup();
+            await stopSandbox(layout);
         });
 
         it("a fresh stack converges in one pulumi up through the tunnel, and every table, policy, grant, default privilege and bucket exists", async () => {
@@ -166,7 +167,7 @@ for (const { release, namespace } of RELEASES) {
         });
 
         it("a policy edit and a new column give exactly that diff, and up applies both", async () => {
-            appendToApp("money_tracker.ts", [
+            appendToApp(ws, "money_tracker.ts", [
                 "// engine tier: a developer's edit",
                 "const categories = moneyTracker.tables.find((t) => t.name === \"categories\")!;",
                 "categories.columns.push({ name: \"color\", type: \"text\", nullable: true });",

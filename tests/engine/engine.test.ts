@@ -9,6 +9,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
+import { describeBootstrap } from "../../sandbox/postgres";
 import { toolSource, toolVersions } from "../../tools/paths";
 import { Client } from "pg";
 import { RESTRICTED_USER } from "../../sandbox/pki";
@@ -47,6 +48,7 @@ function sandboxConfig(): Record<string, string> {
 beforeAll(async () => {
     process.env.SUPABASE_PLATFORM_SANDBOX ??= fs.mkdtempSync(path.join(os.tmpdir(), "engine-sandbox-"));
     sandbox = await startSandbox();
+    console.log(`engine tier: ${describeBootstrap(sandbox.postgres)}`);
     ws = engineWorkspace(sandbox.kubeconfig);
     stack = await engineStack(ws, "dev", sandboxConfig());
 });

@@ -105,9 +105,10 @@ describe.skipIf(!haveGotrue)(`real GoTrue ${VERSION} with the program's ES256 si
         const container = findManifest(next, "Deployment", "gotrue").spec.template.spec.containers.find((c: any) => c.name === "gotrue");
         programEnv = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value!]));
         legacySecret = w.secrets.jwtSecret;
-        // bootstrap.sql mirrors only the auth.users columns the database layer touches; GoTrue's
-        // first migration creates the table only if it is missing, so add the rest of its columns
-        // as the image's initial auth schema has them, and let the real migrations run over it.
+        // The image's own auth init script already has these columns; the fallback bootstrap.sql
+        // mirrors only those the database layer touches. GoTrue's first migration creates the table
+        // only if it is missing, so add the rest as the image's initial auth schema has them (a
+        // no-op on the image's bootstrap), and let the real migrations run over it.
         await w.admin.query(`alter table auth.users
             add column if not exists confirmed_at timestamptz, add column if not exists invited_at timestamptz,
             add column if not exists confirmation_token varchar(255), add column if not exists confirmation_sent_at timestamptz,

