@@ -311,6 +311,15 @@ describe("smoke checks", () => {
         expect(stdout).toContain("FAIL  /pg is closed to the anon key");
     });
 
+    it("skips the RLS round trip on a stack that hosts no such app, naming --schema", async () => {
+        const { outputs } = await fakeGateway();
+        const results = await runSmokeChecks({ ...outputs, apps: { recipes: {} } }, { timeoutMs: 1000 });
+        const rls = byName(results, "row-level security round trip");
+        expect(rls.status).toBe("skip");
+        expect(rls.detail).toMatch(/hosts no app money_tracker .*--schema <app>/);
+        expect(failing(results)).toEqual([]);
+    });
+
     it("says what to do when the Pulumi CLI is missing, instead of spawnSync ENOENT", () => {
         const missing = path.join(os.tmpdir(), `no-pulumi-cli-${process.pid}`);
         expect(() => readOutputs({ stack: "dev" }, missing)).toThrow(/reads the stack outputs with the Pulumi CLI, and `.*no-pulumi-cli-\d+` is not on PATH\. Install the CLI .* pass `--outputs outputs\.json`/);
