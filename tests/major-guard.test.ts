@@ -38,7 +38,8 @@ describe("majorChangeProblem", () => {
         expect(majorChangeProblem(seed, { ...next, major: 16, image: "supabase/postgres:16.4.1.1" })).not.toMatch(/never set `release`/);
     });
     it("refuses a stack that kept the old default: its file sets no release, so the program now asks for v0.8.2's major", async () => {
-        const run = await runStack("dev", { overrides: { release: undefined } });
+        // fresh: the shared runs are keyed by their overrides as JSON, where an undefined one vanishes.
+        const run = await runStack("dev", { overrides: { release: undefined }, fresh: true });
         const guard = resourcesOfType(run, "pulumi-nodejs:dynamic/database:PostgresMajorGuard")[0];
         const problem = majorChangeProblem(seed, guard.inputs as typeof next);
         expect(problem).toMatch(/created when the default was seed/);
