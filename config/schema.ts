@@ -1,6 +1,6 @@
 // The stack config, declared once. Every key: its kind, default, description and the rules its
 // value must pass (as strict as whatever consumes it); then the rules across keys. Pulumi.yaml's
-// `config:` block and the README's config reference are generated from KEYS (npm run config:sync),
+// `config:` block and the config reference (docs/config.md) are generated from KEYS (npm run config:sync),
 // and PlatformConfig is the typed result of STACK_SCHEMA (config/platform.ts).
 import { z } from "zod";
 import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../policies/rules/releases";
@@ -44,7 +44,7 @@ const cron = (description: string, fallback: string) => text({ default: fallback
 const bucket = (description: string) => text({ description, rules: [optional(s3BucketName)] });
 const setSecret = (key: string) => `\`pulumi config set --secret ${key} ...\``;
 
-/** Per provider, its client id then its secret (the order Pulumi.yaml and the README list them). */
+/** Per provider, its client id then its secret (the order Pulumi.yaml and docs/config.md list them). */
 function oauthKeys() {
     const keys = {} as { [P in OAuthProvider as `oauth${Capitalize<P>}ClientId`]: ReturnType<typeof text> } & { [P in OAuthProvider as `oauth${Capitalize<P>}Secret`]: ReturnType<typeof secret> };
     for (const p of OAUTH_PROVIDERS) {
