@@ -75,7 +75,7 @@ export const KEYS = {
     jwtSecret: secret({ description: "Optional user-supplied JWT secret (at least 32 characters). Generated when unset.", rules: [minLength(32, "must be at least 32 characters; unset it to have one generated")] }),
     kongLoadBalancerIp: text({ default: "10.89.97.214", description: "MetalLB IP of the Kong gateway LoadBalancer (ports 8000/8443); IPv4 or IPv6, unicast.", rules: [loadBalancerIp] }),
     studioLoadBalancerIp: text({ default: "10.89.97.215", description: "MetalLB IP where the dashboard answers on port 3000 (behind Kong's basic-auth); differs from every other LoadBalancer IP.", rules: [loadBalancerIp] }),
-    createMetallbPool: boolean({ default: false, description: "Create a MetalLB IPAddressPool and L2Advertisement holding exactly the configured IPs." }),
+    createMetallbPool: boolean({ default: false, description: "Create the MetalLB IPAddressPool <namespace>-pool and its L2Advertisement holding exactly the configured LoadBalancer IPs (/32 each, autoAssign false, this namespace only); they must then lie outside every existing pool, since MetalLB refuses overlapping pools. false: an existing pool must hold them." }),
     metallbNamespace: text({ default: "metallb-system", description: "Namespace MetalLB runs in (its CRs must live there).", rules: [dnsLabel] }),
     createStorageClass: boolean({ default: false, description: "Create the Longhorn StorageClass for the database (Retain, expandable, best-effort locality)." }),
     storageClassName: text({ default: "longhorn", description: "StorageClass of every PersistentVolumeClaim (DNS-1123 subdomain).", rules: [dnsSubdomain] }),
