@@ -128,6 +128,16 @@ export function summary(result: RenderResult): string {
     return lines.join("\n");
 }
 
+/**
+ * What a failed render prints. A mistake in the config or the stack name gets its message alone:
+ * it says what to fix, and a stack trace would bury it. Anything else is a bug: its trace helps.
+ */
+export function failureText(err: unknown): string {
+    // By name: a module loaded twice (tests reset the registry) has two classes of each.
+    if (err instanceof Error && [ConfigError.name, StackFileError.name].includes(err.name)) return err.message;
+    return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
 /** `--stack NAME` (default dev) and repeatable `--config key=value` overrides (JSON or text). */
 export function parseArgs(argv: string[]): { stack: string; overrides: Record<string, unknown> } {
     let stack = "dev";
@@ -167,9 +177,7 @@ if (require.main === module) {
             if (result.failed) process.exitCode = 1;
         })
         .catch((err: unknown) => {
-            // A mistake in the config or the stack name: the message says what to fix; a trace would bury it.
-            if (err instanceof ConfigError || err instanceof StackFileError) console.error(err.message);
-            else console.error(err instanceof Error ? err.stack ?? err.message : err);
+            console.error(failureText(err));
             process.exitCode = 1;
         });
 }
