@@ -28,11 +28,17 @@ function blocks(text: string, lang: string): string[] {
         .map(([, indent, body]) => body.split("\n").map((line) => line.slice(indent.length)).join("\n"));
 }
 
-const run = promisify(execFile);
+interface Outcome { code: number; stdout: string; stderr: string }
+/** A child process's exit code and output, whether it succeeded or not. */
+const run = (file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Outcome> =>
+    promisify(execFile)(file, args, { ...options, maxBuffer: 16 * 1024 * 1024 })
+        .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" }));
 
 describe("the add-an-app runbook, followed in a scratch copy", () => {
     let copy: string;
     let app: string;
+    /** The three checks of the copy, started together once the runbook's steps are applied. */
+    const checks = {} as { typeCheck: Promise<Outcome>; render: Promise<Outcome>; tests: Promise<Outcome> };
     /** Only the scratch copy's own settings: the parent run's shared program runs are of other files. */
     const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST") && k !== "SUPABASE_PLATFORM_RUN_CACHE" && k !== "NODE_OPTIONS"));
 
@@ -68,32 +74,38 @@ describe("the add-an-app runbook, followed in a scratch copy", () => {
         expect(apps.at(-1)).toBe(app);
         stack.setIn(["config", "supabase-platform:apps"], apps);
         fs.writeFileSync(stackFile, stack.toString());
+
+        // Step 4, and a type check of the new definition against the model (the first half of npm test).
+        const options = { cwd: copy, env: env() };
+        const bin = (pkg: string, file: string) => path.join(PROJECT_ROOT, "node_modules", pkg, file);
+        fs.writeFileSync(path.join(copy, "tsconfig.apps.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["components/database/apps/*.ts"] }));
+        checks.typeCheck = run(process.execPath, [bin("typescript", "bin/tsc"), "-p", "tsconfig.apps.json", "--noEmit"], options);
+        checks.render = run(process.execPath, [bin("tsx", "dist/cli.mjs"), "offline/render.ts", "--stack", "dev"], options);
+        checks.tests = run(process.execPath, [bin("vitest", "vitest.mjs"), "run", "tests/day2/backup-restore.test.ts"], options);
     });
 
-    afterAll(() => {
+    afterAll(async () => {
+        await Promise.allSettled(Object.values(checks));
         if (copy) fs.rmSync(copy, { recursive: true, force: true });
     });
 
     it("the definition type-checks against the database model", async () => {
-        fs.writeFileSync(path.join(copy, "tsconfig.apps.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["components/database/apps/*.ts"] }));
-        const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
-        const result = await run(process.execPath, [tsc, "-p", "tsconfig.apps.json", "--noEmit"], { cwd: copy, env: env() }).catch((e) => e);
-        expect(result.stdout ?? "", "tsc").toBe("");
-    });
+        const result = await checks.typeCheck;
+        expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    }, 240_000);
 
     it("step 4: npm run render passes config validation and the policy pack, with the new app's tables", async () => {
-        const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "offline/render.ts", "--stack", "dev"], { cwd: copy, env: env() });
+        const { code, stdout, stderr } = await checks.render;
+        expect(code, stderr).toBe(0);
         expect(stdout).toMatch(/Policy pack: pass, 0 mandatory/);
         expect(stdout).toMatch(/Database layer: 3 apps/);
         expect(stdout).toContain(`"${app}":{"schema":"${app}"`);
         const database = fs.readFileSync(path.join(copy, "out", "dev", "database.md"), "utf8");
         expect(database).toContain(`${app}.recipes`);
-    });
+    }, 240_000);
 
     it("step 4: the tests that read the app list from the stack file pass with the new app", async () => {
-        const vitest = path.join(PROJECT_ROOT, "node_modules", "vitest", "vitest.mjs");
-        const result = await run(process.execPath, [vitest, "run", "tests/day2/backup-restore.test.ts"], { cwd: copy, env: env(), maxBuffer: 16 * 1024 * 1024 })
-            .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
+        const result = await checks.tests;
         expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
         expect(result.stdout).toMatch(/Tests\s+.*\d+ passed/);
     }, 240_000);
