@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config";
 import { configuredBudget } from "../config/budget";
 import { configReader, PROJECT_ROOT, stackNames } from "../offline/stack-config";
-import { RELEASE_NAMES } from "../policies/rules/releases";
+import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../policies/rules/releases";
 import { runStack } from "./support/program";
 
 const ROOT = PROJECT_ROOT;
@@ -156,6 +156,22 @@ describe("README.md and docs/ match the code", () => {
             }
         }
         expect(unknown).toEqual([]);
+    });
+
+    it("every image named with its tag is one a release pins (a placeholder tag like v2.x.y aside)", () => {
+        const pinned = new Set(RELEASE_NAMES.flatMap((r) => Object.values(RELEASES[r].images)));
+        const repositories = new Set([...pinned].map((image) => repositoryAndTag(image).repository));
+        const stale: string[] = [];
+        for (const { file, text } of pages) {
+            for (const span of spans(text)) {
+                for (const token of span.split(/[\s,()]+/)) {
+                    const { repository, tag } = repositoryAndTag(token);
+                    if (!tag || !repositories.has(repository) || /\.x\b/.test(tag)) continue;
+                    if (!pinned.has(token)) stale.push(`${file}: ${token}`);
+                }
+            }
+        }
+        expect(stale).toEqual([]);
     });
 
     it("the README's quick-start keys are config keys, and the template stack file sets each of them", () => {
