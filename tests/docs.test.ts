@@ -87,6 +87,10 @@ describe("README.md and docs/ match the code", () => {
         }
     });
 
+    it("names no path of one machine (absolute paths are container paths only)", () => {
+        for (const { file, text } of pages) expect(text.match(/\/(?:work|home|Users|root)\/[\w.+-]+/g) ?? [], file).toEqual([]);
+    });
+
     it("every relative link points at a file of the repository, and every anchor at a heading", () => {
         const broken: string[] = [];
         for (const { file, text } of pages) {

@@ -1,7 +1,7 @@
 // docs/runbooks/add-an-app.md, followed step by step in a scratch copy of the repository: its
 // definition file, its registry line and its config change are taken from the runbook itself, then
 // the copy is type-checked, rendered, and the tests that read the app list from the stack files
-// run there. A runbook whose steps no longer fit the code, or whose app breaks a test, fails here.
+// run there (tests/day2/backup-restore.test.ts: the only one that ever named the apps itself). A runbook whose steps no longer fit the code, or whose app breaks a test, fails here.
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -37,8 +37,8 @@ const run = (file: string, args: string[], options: { cwd: string; env: NodeJS.P
 describe("the add-an-app runbook, followed in a scratch copy", () => {
     let copy: string;
     let app: string;
-    /** The three checks of the copy, started together once the runbook's steps are applied. */
-    const checks = {} as { typeCheck: Promise<Outcome>; render: Promise<Outcome>; tests: Promise<Outcome> };
+    /** The checks of the copy, started together once the runbook's steps are applied. */
+    const checks = {} as { typeCheck: Promise<Outcome>; tests: Promise<Outcome> };
     /** Only the scratch copy's own settings: the parent run's shared program runs are of other files. */
     const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST") && k !== "SUPABASE_PLATFORM_RUN_CACHE" && k !== "NODE_OPTIONS"));
 
@@ -75,13 +75,29 @@ describe("the add-an-app runbook, followed in a scratch copy", () => {
         stack.setIn(["config", "supabase-platform:apps"], apps);
         fs.writeFileSync(stackFile, stack.toString());
 
-        // Step 4, and a type check of the new definition against the model (the first half of npm test).
+        // Step 4 (`npm run render -- --stack dev && npm test`) in the copy, in one vitest process: the
+        // render as `npm run render` does it (render() and its summary, written to out/), then the
+        // tests that read the app list from the stack file. And a type check of the new definition
+        // against the model, the first half of npm test.
+        fs.writeFileSync(path.join(copy, "tests", "runbook-render.test.ts"), [
+            'import * as fs from "fs";',
+            'import * as path from "path";',
+            'import { expect, it, vi } from "vitest";',
+            'import { PROJECT_ROOT } from "../offline/stack-config";',
+            'it("npm run render -- --stack dev", async () => {',
+            '    vi.resetModules(); // the program runs afresh, as in its own process',
+            '    const { render, summary } = await import("../offline/render");',
+            '    const result = await render("dev");',
+            '    fs.writeFileSync(path.join(PROJECT_ROOT, "out", "dev", "summary.txt"), summary(result));',
+            '    expect(result.failed).toBe(false);',
+            '});',
+            "",
+        ].join("\n"));
         const options = { cwd: copy, env: env() };
         const bin = (pkg: string, file: string) => path.join(PROJECT_ROOT, "node_modules", pkg, file);
         fs.writeFileSync(path.join(copy, "tsconfig.apps.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["components/database/apps/*.ts"] }));
         checks.typeCheck = run(process.execPath, [bin("typescript", "bin/tsc"), "-p", "tsconfig.apps.json", "--noEmit"], options);
-        checks.render = run(process.execPath, [bin("tsx", "dist/cli.mjs"), "offline/render.ts", "--stack", "dev"], options);
-        checks.tests = run(process.execPath, [bin("vitest", "vitest.mjs"), "run", "tests/day2/backup-restore.test.ts"], options);
+        checks.tests = run(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--no-file-parallelism", "tests/runbook-render.test.ts", "tests/day2/backup-restore.test.ts"], options);
     });
 
     afterAll(async () => {
@@ -95,18 +111,19 @@ describe("the add-an-app runbook, followed in a scratch copy", () => {
     }, 240_000);
 
     it("step 4: npm run render passes config validation and the policy pack, with the new app's tables", async () => {
-        const { code, stdout, stderr } = await checks.render;
-        expect(code, stderr).toBe(0);
-        expect(stdout).toMatch(/Policy pack: pass, 0 mandatory/);
-        expect(stdout).toMatch(/Database layer: 3 apps/);
-        expect(stdout).toContain(`"${app}":{"schema":"${app}"`);
-        const database = fs.readFileSync(path.join(copy, "out", "dev", "database.md"), "utf8");
-        expect(database).toContain(`${app}.recipes`);
+        const result = await checks.tests;
+        const summary = path.join(copy, "out", "dev", "summary.txt");
+        expect(fs.existsSync(summary), `${result.stdout}\n${result.stderr}`).toBe(true);
+        const text = fs.readFileSync(summary, "utf8");
+        expect(text).toMatch(/Policy pack: pass, 0 mandatory/);
+        expect(text).toMatch(/Database layer: 3 apps/);
+        expect(text).toContain(`"${app}":{"schema":"${app}"`);
+        expect(fs.readFileSync(path.join(copy, "out", "dev", "database.md"), "utf8")).toContain(`${app}.recipes`);
     }, 240_000);
 
     it("step 4: the tests that read the app list from the stack file pass with the new app", async () => {
         const result = await checks.tests;
         expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-        expect(result.stdout).toMatch(/Tests\s+.*\d+ passed/);
+        expect(result.stdout).toMatch(/Test Files\s+.*2 passed/);
     }, 240_000);
 });
