@@ -1,6 +1,7 @@
 // `npm run render [-- --stack prod]`: runs the real program under the mock engine and writes
 // out/<stack>/ — one YAML file per Kubernetes object, secret values redacted — then prints a
 // summary. No cluster, Pulumi CLI or provider plugin is contacted.
+import "./source-maps-off"; // first: see there
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -164,9 +165,7 @@ export function parseArgs(argv: string[]): { stack: string; overrides: Record<st
 }
 
 if (require.main === module) {
-    // Pulumi records a stack trace for every resource it registers; mapping each through the
-    // TypeScript source maps costs more than half a second per render and buys nothing here.
-    process.setSourceMapsEnabled(false);
+    // Source maps are already off here (./source-maps-off).
     Promise.resolve()
         .then(() => {
             const { stack, overrides } = parseArgs(process.argv.slice(2));
