@@ -16,22 +16,15 @@ import { RESTRICTED_USER } from "../../sandbox/pki";
 import { claims, kubeClients, managedObjects, unreadyWorkloads, workloadNames } from "./support/cluster";
 import { openTunnel } from "./support/tunnel";
 import { killWhen } from "./support/interrupt";
-import { engineStack, engineWorkspace, EngineWorkspace, StepLog } from "./support/workspace";
+import { engineStack, engineWorkspace, EngineWorkspace, StepLog, WallTimes } from "./support/workspace";
 import { majorChangeProblem } from "../../components/database/major-guard";
 
 const NAMESPACE = "supabase";
 /** The v0.8.2 stack's own namespace: the seed stack's is still being deleted when it starts. */
 const NEXT_NAMESPACE = "supabase-next";
 const POLICY_PACK = "policies";
-const times: Record<string, number> = {};
-const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-        return await fn();
-    } finally {
-        times[label] = (Date.now() - t0) / 1000;
-    }
-};
+const wall = new WallTimes();
+const timed = <T>(label: string, fn: () => Promise<T>) => wall.timed(label, fn);
 
 let sandbox: SandboxInfo;
 let ws: EngineWorkspace;
@@ -56,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
     const versions = toolVersions();
     console.log([
-        "engine tier wall times (s): " + Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "),
+        wall.summary("engine tier"),
         `plugins and tools: pulumi ${versions.PULUMI_VERSION}, pulumi-resource-kubernetes ${versions.K8S_PROVIDER_VERSION}, kubernetes ${versions.KUBERNETES_VERSION}, etcd ${versions.ETCD_VERSION}, kwok ${versions.KWOK_VERSION}, pulumi-language-nodejs from ${toolSource("language-nodejs")}`,
     ].join("\n"));
     ws?.cleanup();

@@ -72,3 +72,21 @@ export class StepLog {
         return this.steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${s.type} ${s.urn.split("::").pop()}`);
     }
 }
+
+/** Wall times of named steps, printed once per file: what a reviewer compares between runs. */
+export class WallTimes {
+    private readonly seconds: Record<string, number> = {};
+
+    async timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+        const t0 = Date.now();
+        try {
+            return await fn();
+        } finally {
+            this.seconds[label] = (Date.now() - t0) / 1000;
+        }
+    }
+
+    summary(title: string): string {
+        return `${title} wall times (s): ` + Object.entries(this.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
+    }
+}
