@@ -38,7 +38,7 @@ COMPONENTS=(
     "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
 )
 # Optional: a missing one does not fail --check; the engine tier skips what needs it, in one line.
-OPTIONAL=("gotrue:gotrue")
+OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
@@ -89,6 +89,7 @@ SNAPSHOT_BUILDS=(
     "language-nodejs|pulumi/pulumi|$PULUMI_VERSION|$LANGUAGE_HOST_COMMIT|$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_PSEUDO"
     "postgresql-provider|pulumi/pulumi-postgresql|v$POSTGRESQL_PROVIDER_VERSION|$POSTGRESQL_PROVIDER_COMMIT|$POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO"
     "gotrue|supabase/auth|$GOTRUE_VERSION|$GOTRUE_COMMIT|$GOTRUE_MODULE@$GOTRUE_VERSION"
+    "gotrue-seed|supabase/auth|$GOTRUE_SEED_VERSION|$GOTRUE_SEED_COMMIT|$GOTRUE_MODULE@$GOTRUE_SEED_VERSION"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
 EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
@@ -232,25 +233,29 @@ build_postgresql_provider() {
     rm -rf "$d"
 }
 
-build_gotrue() {
-    # The tag's tree from the snapshot, built the way its Makefile does (CGO off, the version
-    # stamped into internal/utilities.Version), then checked.
-    local src d="$TOOLS_WORK/gotrue" refused reported
-    refused="$(proxy_refusal "$GOTRUE_MODULE@$GOTRUE_VERSION")"
-    src="$(checked_snapshot supabase/auth "$GOTRUE_VERSION" "$GOTRUE_COMMIT")"
-    rm -rf "$d"; export_tree "$src" "$GOTRUE_COMMIT" "$d/src"
+# gotrue_from_snapshot VERSION COMMIT BINARY COMPONENT: GoTrue's tag from the snapshot, built the way its
+# Makefile does (CGO off, the version stamped into internal/utilities.Version), then checked.
+gotrue_from_snapshot() {
+    local version="$1" commit="$2" bin="$3" src d="$TOOLS_WORK/$3" refused reported
+    refused="$(proxy_refusal "$GOTRUE_MODULE@$version")"
+    src="$(checked_snapshot supabase/auth "$version" "$commit")"
+    rm -rf "$d"; export_tree "$src" "$commit" "$d/src"
     grep -qx "module $GOTRUE_MODULE" "$d/src/go.mod" || { echo "$d/src/go.mod is not module $GOTRUE_MODULE"; return 1; }
     (cd "$d/src" && GOFLAGS= go mod download \
         && GOFLAGS= go build -buildvcs=false -trimpath -o "$d/gotrue" \
-            -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$GOTRUE_VERSION" .)
+            -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$version" .)
     reported="$("$d/gotrue" version 2>/dev/null | tail -n 1)"
-    [[ "$reported" == "$GOTRUE_VERSION" ]] || { echo "the built binary reports '$reported', not $GOTRUE_VERSION"; return 1; }
-    printf '%s %s\n' "$GOTRUE_VERSION" "$GOTRUE_COMMIT" > "$TOOLS_BIN/gotrue.version"
-    mv "$d/gotrue" "$TOOLS_BIN/gotrue"
-    record_source gotrue "snapshot supabase/auth tag $GOTRUE_VERSION (commit ${GOTRUE_COMMIT:0:12}); proxy: ${refused:-served}"
+    [[ "$reported" == "$version" ]] || { echo "the built binary reports '$reported', not $version"; return 1; }
+    printf '%s %s\n' "$version" "$commit" > "$TOOLS_BIN/$bin.version"
+    mv "$d/gotrue" "$TOOLS_BIN/$bin"
+    record_source "$4" "snapshot supabase/auth tag $version (commit ${commit:0:12}); proxy: ${refused:-served}"
     rm -rf "$d"
-    echo "installed $TOOLS_BIN/gotrue ($reported, commit $GOTRUE_COMMIT)"
+    echo "installed $TOOLS_BIN/$bin ($reported, commit $commit)"
 }
+
+# `gotrue` is v2.196.0 (the v0.8.2 release's; the engine tier runs it), `gotrue-v2.132.3` the seed's.
+build_gotrue() { gotrue_from_snapshot "$GOTRUE_VERSION" "$GOTRUE_COMMIT" gotrue gotrue; }
+build_gotrue_seed() { gotrue_from_snapshot "$GOTRUE_SEED_VERSION" "$GOTRUE_SEED_COMMIT" "gotrue-$GOTRUE_SEED_VERSION" gotrue-seed; }
 
 version_of() {
     case "$1" in
@@ -259,6 +264,7 @@ version_of() {
         postgresql-provider) echo "$POSTGRESQL_PROVIDER_VERSION" ;;
         kubernetes) echo "$KUBERNETES_VERSION" ;;
         gotrue) echo "$GOTRUE_VERSION (optional)" ;;
+        gotrue-seed) echo "$GOTRUE_SEED_VERSION (optional)" ;;
     esac
 }
 

@@ -36,6 +36,9 @@ POSTGRESQL_UPSTREAM_COMMIT=ff936b9548c1076f498523a2bd116915ff977142
 GOTRUE_VERSION=v2.196.0
 GOTRUE_COMMIT=0204331ca41a5b49f076b6fa3dc6c0d20b996590
 GOTRUE_MODULE=github.com/supabase/auth
+# Optional: GoTrue at the seed release's gotrue tag, from the same snapshot; the services tier runs it.
+GOTRUE_SEED_VERSION=v2.132.3
+GOTRUE_SEED_COMMIT=41aac695029a8e8ae6aeed87e71abea63030c799
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(
