@@ -40,7 +40,7 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("GoTrue's mail links
         const env = envOf(run);
         const kong = parseKongYaml(findManifest(run, "Secret", "kong-config").stringData["kong.yml"]);
         const apiUrl = new URL(run.outputs.apiUrl.value as string);
-        const gotrue = `${serviceUrl("gotrue", findManifest(run, "Deployment", "gotrue").metadata.namespace)}`.replace(/\/$/, "");
+        const gotrue = serviceUrl("gotrue", findManifest(run, "Deployment", "gotrue").metadata.namespace!).replace(/\/$/, "");
         for (const key of Object.keys(MAILER_URL_PATHS)) {
             const link = goTrueLink(env.API_EXTERNAL_URL, env[key] ?? GOTRUE_DEFAULT_PATH);
             expect(link.origin, key).toBe(apiUrl.origin);
