@@ -75,6 +75,12 @@ describe.each(BUCKETS)("bucket %s, storage-api v0.43.11", (bucket) => {
         ["with a query string", "/object/move?x=1"],
         ["with a trailing slash", "/object/move/"],
         ["unstripped gateway prefix", "/storage/v1/object/move"],
+        // Issue 20 item 1: what Fastify 4's router (find-my-way 7.6, storage-api v0.43.11) also
+        // dispatches to the move handler, while request.path holds the raw request.url.
+        ["in absolute form (find-my-way strips ^https?://host/)", "http://storage.internal/object/move"],
+        ["in absolute form over https with a port", "https://x:1/object/move?y=1"],
+        ["cut at a fragment (find-my-way splits at ?, ; and #)", "/object/move#x"],
+        ["cut at a semicolon", "/object/move;x=1"],
     ])("the route %s is still recognised as a move", async (_how, path) => {
         expect(await storage.moveV043(move("A", path), bucket, `${A}/logo.png`, `${B}/logo.png`)).toMatchObject({ ok: false, code: "42501" });
     });

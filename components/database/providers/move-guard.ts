@@ -6,11 +6,13 @@
 // service role's claims replace the user's in request.jwt.claims, so the guard cannot read the
 // user from there. What survives is request.headers (the whole request's headers, with the
 // user's `authorization: Bearer <jwt>`, verified by the service before any SQL) and request.path
-// (`/object/move`); setScope in src/database/connection.ts sets both on every transaction.
+// (request.url as the client sent it, src/http/plugins/db.ts:29); setScope in
+// src/database/connection.ts sets both on every transaction.
 //
 // Rule: on the move route, a destination row (an INSERT, or an UPDATE that renames) must lie in
 // the acting user's folder `<uid>/…`, unless the token's role bypasses RLS anyway (service_role).
-// A refused destination raises 42501, which storage-api answers with 403. An allowed one gets the
+// A refused destination raises 42501, which storage-api answers with HTTP 400, `"statusCode":"403"`
+// in the body (its userStatusCode; README, Storage). An allowed one gets the
 // acting user as owner (the service would write NULL). Uploads, upserts, copies and deletes are
 // other routes and never reach the rule.
 import * as pulumi from "@pulumi/pulumi";
@@ -30,8 +32,12 @@ declare
   claims jsonb := '{}';
   sub text;
 begin
-  -- The router decodes %XX before matching, so the guard decodes too (and cuts query and params).
-  route := split_part(split_part(route, '?', 1), ';', 1);
+  -- request.path is the raw request.url. The router (find-my-way, v7.6 in v0.43.11) first turns an
+  -- absolute-form target 'http(s)://host/...' into its path, then cuts at the first ?, ; or #, then
+  -- decodes %XX before matching; the guard does the same, so every spelling it dispatches to the
+  -- move handler is recognised (issue 20 item 1: the absolute form and '#' reached it unguarded).
+  route := regexp_replace(route, '^[a-z][a-z0-9+.-]*://[^/]*', '');
+  route := split_part(split_part(split_part(route, '?', 1), ';', 1), '#', 1);
   for i in 1..64 loop
     code := substring(route from '%([0-9a-f]{2})');
     exit when code is null;
