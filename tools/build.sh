@@ -254,6 +254,11 @@ gotrue_from_snapshot() {
     reported="$("$d/gotrue" version 2>/dev/null | tail -n 1)"
     [[ "$reported" == "$version" ]] || { echo "the built binary reports '$reported', not $version"; return 1; }
     printf '%s %s\n' "$version" "$commit" > "$TOOLS_BIN/$bin.version"
+    # The image ships migrations/ beside the binary and points GOTRUE_DB_MIGRATIONS_PATH at it
+    # (Dockerfile at both tags: COPY .../migrations /usr/local/etc/auth/migrations/, ENV ...);
+    # the services tier does the same with this copy.
+    rm -rf "$TOOLS_HOME/services/$bin"; mkdir -p "$TOOLS_HOME/services/$bin"
+    cp -r "$d/src/migrations" "$TOOLS_HOME/services/$bin/migrations"
     mv "$d/gotrue" "$TOOLS_BIN/$bin"
     record_source "$4" "snapshot supabase/auth tag $version (commit ${commit:0:12}); proxy: ${refused:-served}"
     rm -rf "$d"
@@ -305,9 +310,12 @@ node24() {
 
 # meta v0.68.0: libpg-query's install script fetches a prebuilt binary, so without scripts only the
 # format and parse endpoints (POST /query/format, /query/parse) lack it; everything else runs.
+# Its Parser module loads libpg-query at start-up; without the binary, a stand-in module whose every
+# call throws lets the server start and answers the format/parse endpoints with that error.
+META_SEED_PARSER_STANDIN='mkdir -p node_modules/libpg-query/build/Release && echo "const no = () => { throw new Error(\"libpg-query is not built (its install script fetches a prebuilt binary): /query/format and /query/parse are unavailable\"); }; module.exports = new Proxy({}, { get: () => no });" > node_modules/libpg-query/build/Release/queryparser.js'
 build_meta_seed() {
-    node_service_patch="" node_service meta "$META_SEED_VERSION" "$META_SEED_COMMIT" supabase/postgres-meta dist/server/server.js "$(command -v node)" \
-        "libpg-query's binary not fetched: /query/format and /query/parse unavailable" meta-seed
+    node_service_build="npm run build && $META_SEED_PARSER_STANDIN" node_service_patch="" node_service meta "$META_SEED_VERSION" "$META_SEED_COMMIT" supabase/postgres-meta dist/server/server.js "$(command -v node)" \
+        "libpg-query's binary not fetched, a throwing stand-in in its place: /query/format and /query/parse unavailable" meta-seed
 }
 build_meta_v1() {
     node_service_patch="" node_service meta "$META_V1_VERSION" "$META_V1_COMMIT" supabase/postgres-meta dist/server/server.js "$(command -v node)" \
@@ -325,6 +333,8 @@ fs.writeFileSync("package.json", JSON.stringify(p, null, 2));
 const l = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
 for (const k of ["node_modules/@tus/server", "node_modules/@tus/s3-store"]) delete l.packages[k];
 l.packages[""].dependencies = p.dependencies; fs.writeFileSync("package-lock.json", JSON.stringify(l, null, 2));'
+    # The fork's package root is its dist/; the registry's keeps dist/, so deep imports move there.
+    grep -rlE "'@tus/server/(handlers|models|types)" src | xargs sed -i -E "s#'@tus/server/(handlers|models|types)#'@tus/server/dist/\1#g"
 }
 # storage v1.70.6's pg-boss points at supabase's fork (branch feat/exactly_once); the registry's
 # pg-boss 10.3.2, the version the fork's lock records, replaces it (without the fork's exactly-once
@@ -340,7 +350,7 @@ fs.writeFileSync("package-lock.json", JSON.stringify(l, null, 2));'
 }
 build_storage_seed() {
     node_service_patch=storage_seed_registry_tus node_service_native=fs-xattr node_service storage "$STORAGE_SEED_VERSION" "$STORAGE_SEED_COMMIT" supabase/storage dist/server.js "$(command -v node)" \
-        "@tus/server 1.0.0-beta.5 and @tus/s3-store 1.0.0-beta.3 from the registry instead of supabase's fork (resumable uploads; tsc reports 4 errors in src/http/routes/tus/s3-store.ts, which reaches into the registry S3Store's private members, and emits it anyway: only the S3 backend's resumable uploads run it); fs-xattr compiled" storage-seed
+        "@tus/server 1.0.0-beta.5 and @tus/s3-store 1.0.0-beta.3 from the registry instead of supabase's fork (deep imports moved to dist/; tsc reports 9 errors under src/http/routes/tus/, the fork's option and S3Store API, and emits anyway: resumable uploads, POST /upload/resumable, are not checked); fs-xattr compiled" storage-seed
 }
 build_storage_v1() {
     local n; n="$(node24)"

@@ -191,10 +191,11 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].gotrue.binar
 
         it("holds one connection per request in flight, within the budget the program counts for it", async () => {
             if (!haveMeta()) return;
-            const before = await connectionsOf(s.admin, role);
             const N = 8;
+            // The watcher connects first: on the seed meta's role is supabase_admin, like the watcher's.
             const watcher = new Client({ ...s.world.target, user: "supabase_admin", password: s.secrets.postgresPassword, database: "postgres" });
             await watcher.connect();
+            const before = await connectionsOf(watcher, role);
             try {
                 // Each query waits on a lock the test holds, so all N are in flight together, however slow the machine.
                 await s.admin.query("select pg_advisory_lock(20020)");

@@ -2,7 +2,11 @@
 // image's own scripts make it, then each service's own migrations (GoTrue's on its start, storage's
 // on its start), then the program's database layer, then postgres-meta. Services start with the env
 // the program renders for their Deployments (tests/services/support/services.ts).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Client } from "pg";
+import { toolsHome } from "../../tools/paths";
 import { ProgramRun } from "../../offline/engine";
 import { Release } from "../../policies/rules/releases";
 import { applyDatabaseLayer } from "../database/support/apply";
@@ -12,8 +16,15 @@ import {
 import { startGoTrue, RunningGoTrue } from "../engine/support/gotrue";
 import { findManifest, runStack } from "../support/program";
 import {
-    binaryPath, freePort, pointAtLocalDatabase, present, renderedEnv, RunningService, SERVICE_BUILDS, startService,
+    binaryPath, pointAtLocalDatabase, present, renderedEnv, RunningService, SERVICE_BUILDS, startOnFreePort,
 } from "./support/services";
+
+/** The migrations `npm run tools` installs beside a GoTrue build; missing means an older build. */
+function gotrueMigrations(binary: string): string {
+    const dir = path.join(toolsHome(), "services", binary, "migrations");
+    if (!fs.existsSync(dir)) throw new Error(`no ${dir}: rebuild GoTrue with npm run tools -- --only ${binary === "gotrue" ? "gotrue" : "gotrue-seed"} (it installs the tag's migrations there)`);
+    return dir;
+}
 
 export interface ServiceStack {
     release: Release;
@@ -51,21 +62,28 @@ export async function startStack(release: Release): Promise<ServiceStack> {
     };
     try {
         // GoTrue migrates the auth schema before it listens (its CMD: migrate, then serve).
-        const gotrueEnv = local(renderedEnv(run, "gotrue", "gotrue"));
+        // The image's own ENV: GoTrue's migrations beside the binary (supabase/auth Dockerfile at
+        // both tags: ENV GOTRUE_DB_MIGRATIONS_PATH /usr/local/etc/auth/migrations); npm run tools
+        // installs the tag's migrations/ into <cache>/services/<binary>/.
+        const gotrueEnv = { ...local(renderedEnv(run, "gotrue", "gotrue")), GOTRUE_DB_MIGRATIONS_PATH: gotrueMigrations(builds.gotrue.binary) };
         const gotrue = await startGoTrue(gotrueEnv, binaryPath(builds.gotrue.binary));
         stoppers.push(() => gotrue.stop());
 
         let storage: RunningService | undefined;
         let storageEnv: Record<string, string> | undefined;
         if (present(builds.storage.binary)) {
-            const port = await freePort();
-            storageEnv = { ...local(renderedEnv(run, "storage", "storage")), PORT: String(port), SERVER_PORT: String(port), SERVER_HOST: "127.0.0.1" };
-            if (storageEnv.FILE_STORAGE_BACKEND_PATH || storageEnv.STORAGE_BACKEND === "file") {
-                const dir = await import("fs").then((fs) => fs.mkdtempSync(`${require("os").tmpdir()}/storage-`));
-                storageEnv.FILE_STORAGE_BACKEND_PATH = dir;
-                stoppers.push(async () => (await import("fs")).rmSync(dir, { recursive: true, force: true }));
-            }
-            storage = await startService(builds.storage.binary, storageEnv, port, "/status");
+            // The file backend's directory: the PVC mount in the cluster, a scratch directory here.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "storage-"));
+            stoppers.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+            const rendered = local(renderedEnv(run, "storage", "storage"));
+            const started = await startOnFreePort(builds.storage.binary, (port) => ({
+                // The program's PORT, and HOST, read at both tags (supabase/storage@v0.43.11
+                // src/config.ts:198-199; @v1.70.6 :346-347 reads SERVER_HOST/SERVER_PORT, then HOST/PORT).
+                ...rendered, PORT: String(port), HOST: "127.0.0.1",
+                ...(rendered.FILE_STORAGE_BACKEND_PATH ? { FILE_STORAGE_BACKEND_PATH: dir } : {}),
+            }), "/status");
+            storage = started.service;
+            storageEnv = started.env;
             stoppers.push(() => storage!.stop());
         } else {
             standIns.push(`storage ${builds.storage.version} not built (npm run tools -- --only ${builds.storage.component}): its schema comes from tests/database/fixture/services.sql`);
@@ -84,9 +102,11 @@ export async function startStack(release: Release): Promise<ServiceStack> {
         let meta: RunningService | undefined;
         let metaEnv: Record<string, string> | undefined;
         if (present(builds.meta.binary)) {
-            const port = await freePort();
-            metaEnv = { ...local(renderedEnv(run, "meta", "meta")), PG_META_PORT: String(port), PG_META_HOST: "127.0.0.1" };
-            meta = await startService(builds.meta.binary, metaEnv, port, "/health");
+            const rendered = local(renderedEnv(run, "meta", "meta"));
+            // PG_META_PORT is the program's; PG_META_HOST is read at both tags (src/server/constants.ts:3 at v0.68.0, :7 at v0.98.0).
+            const started = await startOnFreePort(builds.meta.binary, (port) => ({ ...rendered, PG_META_PORT: String(port), PG_META_HOST: "127.0.0.1" }), "/health");
+            meta = started.service;
+            metaEnv = started.env;
             stoppers.push(() => meta!.stop());
         } else {
             standIns.push(`postgres-meta ${builds.meta.version} not built (npm run tools -- --only ${builds.meta.component}): its checks are not run`);

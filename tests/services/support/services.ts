@@ -137,6 +137,22 @@ export async function startService(binary: string, env: Record<string, string>, 
 
 export { freePort };
 
+/**
+ * startService on a port found free, again on another if something took it in between (the
+ * service exits with EADDRINUSE): up to three ports.
+ */
+export async function startOnFreePort(binary: string, envFor: (port: number) => Record<string, string>, health: string): Promise<{ service: RunningService; env: Record<string, string> }> {
+    for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const env = envFor(port);
+        try {
+            return { service: await startService(binary, env, port, health), env };
+        } catch (error) {
+            if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+        }
+    }
+}
+
 export async function http(base: string, method: string, route: string, headers: Record<string, string> = {}, body?: unknown, raw?: { body: string | Uint8Array; contentType: string }) {
     const res = await fetch(`${base}${route}`, {
         method,
