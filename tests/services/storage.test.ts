@@ -12,7 +12,11 @@ import { storageMoveUnsafe } from "../../components/storage";
 import { RELEASE_NAMES, Release } from "../../policies/rules/releases";
 import { simulateKong } from "../support/kong";
 import { findManifest } from "../support/program";
-import { http, observe, present, printObservations, SERVICE_BUILDS } from "./support/services";
+import { bucketProvider } from "../../components/database/providers/bucket";
+import { DbConnection } from "../../components/database/providers/connection";
+import { retarget } from "../database/support/apply";
+import { connectAs } from "../database/support/world";
+import { connectionsOf, http, observe, present, printObservations, SERVICE_BUILDS } from "./support/services";
 import { ServiceStack, startStack } from "./stack";
 
 const PASSWORD = "correct-horse-battery-staple";
@@ -192,6 +196,66 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].storage.bina
             }
         } finally {
             await s.admin.query(MOVE_GUARD_SQL);
+        }
+    });
+
+    it("buckets through the program's provider: storage serves them as declared; removal keeps them; the storage API deletes an emptied one", async () => {
+        const declared = s.run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/database:Bucket");
+        expect(declared.length).toBeGreaterThan(0);
+        for (const r of declared) {
+            const got = await st("GET", `/bucket/${r.inputs.bucketId}`, "service");
+            expect(got.status, JSON.stringify(got.json)).toBe(200);
+            expect({ public: got.json.public, limit: Number(got.json.file_size_limit), types: [...(got.json.allowed_mime_types ?? [])].sort() })
+                .toEqual({ public: r.inputs.public, limit: r.inputs.fileSizeLimit, types: [...r.inputs.allowedMimeTypes].sort() });
+        }
+        // A bucket the provider creates, as `pulumi up` would, then a file in it.
+        const connection = retarget(declared[0].inputs, s.world.target).connection as DbConnection;
+        const bucketId = `svc-tier-${release.replace(/\./g, "-")}`;
+        await bucketProvider.create!({ connection, bucketId, public: false, fileSizeLimit: 1024 * 1024, allowedMimeTypes: ["image/png"] });
+        expect((await st("GET", `/bucket/${bucketId}`, "service")).status).toBe(200);
+        // Leaving the program deletes nothing: the provider has no delete (retainOnDelete in app.ts).
+        expect(bucketProvider.delete).toBeUndefined();
+        // A direct delete of the (still empty) bucket's row, rolled back: storage v1 refuses it
+        // (migrations/tenant/0055-prevent-direct-deletes.sql, protect_buckets_delete, since v1.35.0).
+        await s.admin.query("begin");
+        const direct = await s.admin.query("delete from storage.buckets where id = $1", [bucketId]).then(() => "deleted", (e: Error) => e.message)
+            .finally(() => s.admin.query("rollback"));
+        expect((await upload("service", bucketId, "f.png")).status).toBe(200);
+        // Through the storage API, with the service role: empty, then delete.
+        const emptied = await st("POST", `/bucket/${bucketId}/empty`, "service");
+        const deleted = await st("DELETE", `/bucket/${bucketId}`, "service");
+        expect(emptied.status, JSON.stringify(emptied.json)).toBe(200);
+        expect(deleted.status, JSON.stringify(deleted.json)).toBe(200);
+        expect((await s.admin.query("select 1 from storage.buckets where id = $1", [bucketId])).rowCount).toBe(0);
+        expect(direct).toBe(release === "seed" ? "deleted" : "Direct deletion from storage tables is not allowed. Use the Storage API instead.");
+        observe({ release, flow: "bucket: provider create, storage serves it; provider delete; direct SQL delete; storage API empty + delete", expected: release === "seed" ? "served; no delete; allowed; 200, 200" : "served; no delete; refused; 200, 200", observed: `served; ${bucketProvider.delete ? "delete" : "no delete"}; ${direct === "deleted" ? "allowed" : `refused (${direct.slice(0, 60)})`}; ${emptied.status}, ${deleted.status}` });
+    });
+
+    it("holds no more connections than the pool the budget counts, under concurrent requests (storage and GoTrue)", async () => {
+        const watcher = await connectAs(s.world, "supabase_admin", s.secrets.postgresPassword);
+        try {
+            const peakOf = async (role: string, load: () => Promise<unknown>[]) => {
+                let peak = 0;
+                let done = false;
+                const all = Promise.all(load()).finally(() => (done = true));
+                while (!done) {
+                    peak = Math.max(peak, await connectionsOf(watcher, role));
+                    await new Promise((r) => setTimeout(r, 20));
+                }
+                await all;
+                return Math.max(peak, await connectionsOf(watcher, role));
+            };
+            const storagePool = Number(s.storageEnv!.DATABASE_MAX_CONNECTIONS);
+            const storagePeak = await peakOf("supabase_storage_admin", () => Array.from({ length: 40 }, () => st("POST", `/object/list/${PRIVATE}`, "A", { prefix: `${id.A}/` })));
+            // The pool, plus storage's migration client (config/budget.ts STORAGE_MIGRATION_CLIENT).
+            expect(storagePeak).toBeLessThanOrEqual(storagePool + 1);
+            const gotruePool = Number(s.gotrueEnv.GOTRUE_DB_MAX_POOL_SIZE);
+            const gotruePeak = await peakOf("supabase_auth_admin", () => Array.from({ length: 40 }, () =>
+                http(s.gotrue.url, "POST", "/token?grant_type=password", { apikey: token.anon }, { email: `storage-a-${release}@example.com`, password: PASSWORD })));
+            expect(gotruePeak).toBeLessThanOrEqual(gotruePool);
+            observe({ release, flow: "40 concurrent storage lists / 40 concurrent GoTrue sign-ins: peak connections", expected: `≤ ${storagePool} + 1 (storage), ≤ ${gotruePool} (GoTrue)`, observed: `${storagePeak} (supabase_storage_admin), ${gotruePeak} (supabase_auth_admin)` });
+        } finally {
+            await watcher.end();
         }
     });
 
