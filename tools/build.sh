@@ -125,6 +125,12 @@ checked_snapshot() {
 record_source() { printf '%s\n' "$2" > "$TOOLS_BIN/$1.source"; }
 
 have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 1; done; }
+# have_component NAME BINARIES: its binaries, and for GoTrue the migrations installed beside it (a
+# GoTrue built before they were is rebuilt).
+have_component() {
+    have_all "$2" || return 1
+    case "$1" in gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;; esac
+}
 
 wrapper() { # wrapper DIR MODULE-PATH: a fresh go.mod in DIR that only requires what follows
     rm -rf "$1"; mkdir -p "$1"; (cd "$1" && go mod init -q "$2" 2>/dev/null || go mod init "$2" >/dev/null 2>&1)
@@ -382,7 +388,7 @@ source_of() { # where a present component came from
 
 status_of() { # NAME BINARIES
     local why
-    if have_all "$2"; then echo "present; from $(source_of "$1")"; return; fi
+    if have_component "$1" "$2"; then echo "present; from $(source_of "$1")"; return; fi
     why="$(unavailable "$1")"
     if [[ -n "$why" ]]; then echo "MISSING: $(echo "$why" | head -n 1)"; else echo "MISSING"; fi
 }
@@ -402,7 +408,7 @@ if [[ "$mode" == check-services ]]; then
     # The services tier (npm run test:services) needs every service build of both releases.
     for entry in "${OPTIONAL[@]}"; do
         [[ "${entry%%:*}" == gotrue* || "${entry%%:*}" == meta-* || "${entry%%:*}" == storage-* ]] || continue
-        if ! have_all "${entry#*:}"; then
+        if ! have_component "${entry%%:*}" "${entry#*:}"; then
             why="$(unavailable "${entry%%:*}" | head -n 1)"
             echo "tools: ${entry%%:*} not built (${why:-build it with: npm run tools -- --only ${entry%%:*}})"; exit 1
         fi
@@ -431,7 +437,7 @@ failed=()
 for entry in "${COMPONENTS[@]}" "${OPTIONAL[@]}"; do
     name="${entry%%:*}"; bins="${entry#*:}"
     [[ -z "$only" || "$only" == "$name" ]] || continue
-    if have_all "$bins"; then echo "==> $name: present, skipped"; continue; fi
+    if have_component "$name" "$bins"; then echo "==> $name: present, skipped"; continue; fi
     why="$(unavailable "$name")"
     if [[ -n "$why" ]]; then
         echo "==> $name: cannot be built: $why"
