@@ -149,13 +149,11 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].gotrue.binar
         }
     });
 
-    describe("postgres-meta", () => {
-        const haveMeta = () => !!s.meta;
+    describe.skipIf(!present(SERVICE_BUILDS[release].meta.binary))("postgres-meta", () => {
         const role = metaDatabaseUser(release);
         const headers = () => ({ "content-type": "application/json" });
 
         it("connects as the release's role and lists the app's tables and policies", async () => {
-            if (!haveMeta()) return void console.log(`services tier (${release}): meta checks not run: ${s.standIns.find((l) => l.startsWith("postgres-meta"))}`);
             expect(s.metaEnv!.PG_META_DB_USER).toBe(role);
             const who = await http(s.meta!.url, "POST", "/query", headers(), { query: "select current_user as u" });
             expect(who.json).toEqual([{ u: role }]);
@@ -168,7 +166,6 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].gotrue.binar
         });
 
         it("lets the dashboard edit rows, and changes structure only where the release's role owns it", async () => {
-            if (!haveMeta()) return;
             const q = (query: string) => http(s.meta!.url, "POST", "/query", headers(), { query });
             const rows = await q("update money_tracker.categories set name = name returning id");
             expect(rows.status).toBe(200);
@@ -190,7 +187,6 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].gotrue.binar
         });
 
         it("holds one connection per request in flight, within the budget the program counts for it", async () => {
-            if (!haveMeta()) return;
             const N = 8;
             // The watcher connects first: on the seed meta's role is supabase_admin, like the watcher's.
             const watcher = new Client({ ...s.world.target, user: "supabase_admin", password: s.secrets.postgresPassword, database: "postgres" });
