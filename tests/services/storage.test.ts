@@ -7,7 +7,7 @@
 import * as net from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KongDeclarativeConfig, parseKongYaml } from "../../components/kong-config";
-import { MOVE_GUARD_SQL, MOVE_GUARD_TRIGGER } from "../../components/database/providers/move-guard";
+import { MIME_GUARD_TRIGGER, MOVE_GUARD_SQL, MOVE_GUARD_TRIGGER } from "../../components/database/providers/move-guard";
 import { storageMoveUnsafe } from "../../components/storage";
 import { RELEASE_NAMES, Release } from "../../policies/rules/releases";
 import { simulateKong } from "../support/kong";
@@ -284,7 +284,21 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].storage.bina
                 expect(out["x-content-type-options"], type).toBe("nosniff");
                 served = `served ${res.status} as ${headers["content-type"]}; via gateway ${out["content-disposition"]?.split(";")[0]}, CSP sandbox, nosniff`;
             }
-            observe({ release, flow: `public bucket: HTML body with Content-Type ${JSON.stringify(type)}`, expected: "refused, or served only as an attachment in a sandbox", observed: `upload ${up.status}; ${served}` });
+            // Only a type the bucket allows exactly is stored (the guard's mimetype check on v0.43.11, storage itself on v1).
+            expect(up.status === 200, `${type}: ${up.status}`).toBe(["image/png"].includes(type));
+            observe({ release, flow: `public bucket: HTML body with Content-Type ${JSON.stringify(type)}`, expected: type === "image/png" ? "stored; served only as an attachment in a sandbox" : "refused", observed: `upload ${up.status}; ${served}` });
+        }
+        if (!guarded()) return;
+        // Control for item 2: without the guard's mimetype trigger, v0.43.11 stores the crafted type.
+        await s.admin.query(`drop trigger ${MIME_GUARD_TRIGGER} on storage.objects`);
+        try {
+            const up = await upload("A", PUBLIC, `${id.A}/control.html`, "image/png/html", html);
+            const stored = (await s.admin.query("select metadata->>'mimetype' as m from storage.objects where bucket_id = $1 and name = $2", [PUBLIC, `${id.A}/control.html`])).rows[0]?.m;
+            expect(up.status).toBe(200);
+            expect(stored).toBe("image/png/html");
+            observe({ release, flow: "control: public bucket, Content-Type \"image/png/html\" with the mimetype guard dropped", expected: "stored (the v0.43.11 gap)", observed: `upload ${up.status}, stored as ${stored}` });
+        } finally {
+            await s.admin.query(MOVE_GUARD_SQL);
         }
     });
 });
