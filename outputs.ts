@@ -1,6 +1,11 @@
 // The stack outputs: the contract app repos read through a StackReference. Renaming a field here
 // is a breaking change for every consumer (examples/app-consumer type-checks against it).
-import type { Release } from "./policies/rules/releases";
+//
+// A leaf: this file imports nothing, so an app repo copies it as it is (examples/app-consumer/
+// platform-outputs.ts is that copy, and a test keeps the two equal).
+
+/** The releases a platform stack can run (policies/rules/releases.ts; a type test keeps the two equal). */
+export type Release = "seed" | "v0.8.2";
 
 /** What one hosted app needs to talk to its own schema. */
 export interface AppOutput {

@@ -5,7 +5,7 @@
 //   into a fresh platform (docs/runbooks/restore.md). Written to a PVC or uploaded to S3.
 // Neither layer holds the pgsodium root key or the generated secrets: see the runbook.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { dumpCommand, longhornGroup, longhornJobNames, restoreScript, uploadCommand } from "./backup-commands";
 import { SERVICES } from "./endpoints";

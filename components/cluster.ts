@@ -1,7 +1,7 @@
 // What the platform needs from the cluster: its namespace, and optionally the Longhorn
 // StorageClass and the MetalLB pool holding exactly the platform's LoadBalancer IPs.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { MANAGED_BY } from "./workload";
 

@@ -1,6 +1,6 @@
 // GoTrue (supabase/gotrue): sign-up, sign-in and JWT issuing, reached through Kong at /auth/v1.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { Release } from "../policies/rules/releases";
 import { SERVICES, serviceUrl } from "./endpoints";

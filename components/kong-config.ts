@@ -360,7 +360,7 @@ export interface RouteSummary {
     plugins: string[];
 }
 
-/** One row per route path: what a reviewer (and the README table) wants to know. */
+/** One row per route path: what a reviewer (and the table in docs/services.md) wants to know. */
 export function routeTable(config: KongDeclarativeConfig): RouteSummary[] {
     return config.services.flatMap((s) => {
         const names = s.plugins.map((p) => p.name);

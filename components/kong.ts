@@ -3,7 +3,7 @@
 // no template). Two MetalLB LoadBalancers select Kong's pods: the API (8000/8443) and the dashboard
 // address (3000 → Kong's basic-auth route, never straight to Studio).
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { Release } from "../policies/rules/releases";
 import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "./cluster";

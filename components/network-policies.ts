@@ -2,7 +2,7 @@
 // allowing exactly the connections the platform is wired for. The table below is that wiring: who
 // calls whom on which container port, what must reach the outside, and what the outside may reach.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { SERVICES } from "./endpoints";
 import { MANAGED_BY, selectorLabels } from "./workload";

@@ -1,6 +1,6 @@
 // PostgreSQL: supabase/postgres as a one-instance StatefulSet on Longhorn.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { longhornPvcLabels } from "./backup-commands";
 import { dataSubPath, PostgresMajorGuard, postgresMajorOf } from "./database/major-guard";

@@ -7,7 +7,7 @@
 // default of SELF_HOST_TENANT_NAME at v2.129.8), which both releases' images agree on: a Service
 // named otherwise answers every client "Tenant not found".
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { Release } from "../policies/rules/releases";
 import { SERVICES, serviceHost, serviceUrl } from "./endpoints";
 import { ServiceArgs, scratchVolume, waitForDatabase } from "./service-support";

@@ -1,7 +1,7 @@
 // SecretBundle: every generated secret, the API keys signed from them, and one Kubernetes Secret
 // per workload holding only what that workload reads.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { Release } from "../policies/rules/releases";
 import { apiKeyClaims, ApiKeyRole, signApiKey } from "./api-keys";

@@ -1,7 +1,7 @@
 // Pieces the API services (GoTrue, PostgREST, Storage, postgres-meta) share beyond Workload: the
 // wait-for-database init container, the /tmp scratch volume and the common Component args.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { SERVICES, serviceHost } from "./endpoints";
 import { Postgres } from "./postgres";

@@ -1,7 +1,7 @@
 // Storage (supabase/storage-api v0.43) with imgproxy beside it in the same pod, reached through
 // Kong at /storage/v1. Objects live on a Longhorn volume or in an S3 bucket.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { Release } from "../policies/rules/releases";
 import { imageTag, PlatformConfig } from "../config";
 import { SERVICES, serviceUrl } from "./endpoints";

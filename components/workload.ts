@@ -2,7 +2,7 @@
 // annotation, probes, resources), Deployment or StatefulSet, and its Service.
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { Release, RELEASE_ANNOTATION } from "../policies/rules/releases";
 
 type Container = k8s.types.input.core.v1.Container;

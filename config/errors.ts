@@ -120,7 +120,8 @@ export function unknownKeyFix(key: string, declared: string[]): string {
         .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase()) }))
         .sort((x, y) => x.d - y.d);
     const best = ranked[0];
-    return best && best.d <= Math.max(2, Math.floor(key.length / 4))
-        ? `unknown key; did you mean "${best.k}"?`
-        : "unknown key; remove it or see the config reference in README.md";
+    if (best && best.d <= Math.max(2, Math.floor(key.length / 4))) return `unknown key; did you mean "${best.k}"?`;
+    // No close spelling: still name the nearest keys, and where all of them are listed.
+    const nearest = ranked.slice(0, 3).map(({ k }) => `"${k}"`).join(", ");
+    return `unknown key, and no declared key is spelled like it (nearest: ${nearest}); remove it, or pick the key you meant from docs/config.md`;
 }

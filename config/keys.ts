@@ -1,6 +1,6 @@
 // The four kinds of stack-config key, as zod schemas from the wire (Pulumi hands the program every
 // value as text: scalars as written, lists as JSON) to typed values. Each key carries its spec
-// (type, default, description, secret) in KEY_SPECS, from which Pulumi.yaml and the README's
+// (type, default, description, secret) in KEY_SPECS, from which Pulumi.yaml and docs/config.md's
 // config reference are generated (scripts/config-reference.ts).
 import { z } from "zod";
 import { hiddenCharacterProblem } from "./errors";

@@ -1,6 +1,6 @@
 // The stack config, declared once. Every key: its kind, default, description and the rules its
 // value must pass (as strict as whatever consumes it); then the rules across keys. Pulumi.yaml's
-// `config:` block and the README's config reference are generated from KEYS (npm run config:sync),
+// `config:` block and the config reference (docs/config.md) are generated from KEYS (npm run config:sync),
 // and PlatformConfig is the typed result of STACK_SCHEMA (config/platform.ts).
 import { z } from "zod";
 import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../policies/rules/releases";
@@ -44,7 +44,7 @@ const cron = (description: string, fallback: string) => text({ default: fallback
 const bucket = (description: string) => text({ description, rules: [optional(s3BucketName)] });
 const setSecret = (key: string) => `\`pulumi config set --secret ${key} ...\``;
 
-/** Per provider, its client id then its secret (the order Pulumi.yaml and the README list them). */
+/** Per provider, its client id then its secret (the order Pulumi.yaml and docs/config.md list them). */
 function oauthKeys() {
     const keys = {} as { [P in OAuthProvider as `oauth${Capitalize<P>}ClientId`]: ReturnType<typeof text> } & { [P in OAuthProvider as `oauth${Capitalize<P>}Secret`]: ReturnType<typeof secret> };
     for (const p of OAUTH_PROVIDERS) {
@@ -57,7 +57,7 @@ function oauthKeys() {
 const NOW = () => Math.floor(Date.now() / 1000);
 
 export const KEYS = {
-    release: oneOf(RELEASE_NAMES, { default: "seed", description: "The upstream release whose image set, configuration and keys the stack runs: seed (mid-2024 pins, PostgreSQL 15, legacy keys) or v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
+    release: oneOf(RELEASE_NAMES, { default: "v0.8.2", description: "The upstream release whose image set, configuration and keys the stack runs: v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys; the default for new stacks) or seed (mid-2024 pins, PostgreSQL 15, legacy keys; the default before, so a stack created then that never set release must pin it: pulumi config set release seed). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
     realtime: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy Realtime (database changes, broadcast and presence at /realtime/v1): true or false; auto follows the release (off in seed, on in v0.8.2)." }),
     allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
@@ -75,7 +75,7 @@ export const KEYS = {
     jwtSecret: secret({ description: "Optional user-supplied JWT secret (at least 32 characters). Generated when unset.", rules: [minLength(32, "must be at least 32 characters; unset it to have one generated")] }),
     kongLoadBalancerIp: text({ default: "10.89.97.214", description: "MetalLB IP of the Kong gateway LoadBalancer (ports 8000/8443); IPv4 or IPv6, unicast.", rules: [loadBalancerIp] }),
     studioLoadBalancerIp: text({ default: "10.89.97.215", description: "MetalLB IP where the dashboard answers on port 3000 (behind Kong's basic-auth); differs from every other LoadBalancer IP.", rules: [loadBalancerIp] }),
-    createMetallbPool: boolean({ default: false, description: "Create a MetalLB IPAddressPool and L2Advertisement holding exactly the configured IPs." }),
+    createMetallbPool: boolean({ default: false, description: "Create the MetalLB IPAddressPool <namespace>-pool and its L2Advertisement holding exactly the configured LoadBalancer IPs (/32 each, autoAssign false, this namespace only); they must then lie outside every existing pool, since MetalLB refuses overlapping pools. false: an existing pool must hold them." }),
     metallbNamespace: text({ default: "metallb-system", description: "Namespace MetalLB runs in (its CRs must live there).", rules: [dnsLabel] }),
     createStorageClass: boolean({ default: false, description: "Create the Longhorn StorageClass for the database (Retain, expandable, best-effort locality)." }),
     storageClassName: text({ default: "longhorn", description: "StorageClass of every PersistentVolumeClaim (DNS-1123 subdomain).", rules: [dnsSubdomain] }),

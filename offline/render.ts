@@ -1,14 +1,16 @@
 // `npm run render [-- --stack prod]`: runs the real program under the mock engine and writes
 // out/<stack>/ — one YAML file per Kubernetes object, secret values redacted — then prints a
 // summary. No cluster, Pulumi CLI or provider plugin is contacted.
+import "./source-maps-off"; // first: see there
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../config";
+import { CONFIG_KEYS, ConfigError } from "../config";
+import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../policies/rules/releases";
 import { ProgramRun, runProgram } from "./engine";
 import { kubernetesObjects, containersOf, Manifest, redact } from "./manifests";
 import { REPORTS } from "./reports";
-import { PROJECT_ROOT } from "./stack-config";
+import { PROJECT_ROOT, StackFileError } from "./stack-config";
 
 export interface RenderResult {
     run: ProgramRun;
@@ -54,6 +56,46 @@ export async function render(stack: string, outRoot = path.join(PROJECT_ROOT, "o
     return { run, outDir, files, reportLines, failed };
 }
 
+/** `repository:tag` of an image, registry host, `library/` and digest left out. */
+function imageName(image: string): string {
+    const { repository, tag } = repositoryAndTag(image);
+    return tag ? `${repository}:${tag}` : repository;
+}
+
+/**
+ * The images the program knows: every release's, and the defaults of image keys outside the
+ * release table (backupUploaderImage). Another release's image, or a known one pinned by digest,
+ * is a deliberate override; anything else is a tag no release was tested with, or a typo.
+ */
+export function knownImages(): Set<string> {
+    const known = new Set<string>();
+    for (const release of RELEASE_NAMES) for (const image of Object.values(RELEASES[release].images)) known.add(imageName(image));
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+        if (key.endsWith("Image") && typeof spec.default === "string" && spec.default !== "") known.add(imageName(spec.default));
+    }
+    return known;
+}
+
+/** Containers whose image no release pins and no default names: "<image> (<kind> <name>, container <c>)". */
+export function unpinnedImages(run: ProgramRun): string[] {
+    const known = knownImages();
+    const found: string[] = [];
+    for (const { manifest } of kubernetesObjects(run.resources)) {
+        for (const container of containersOf(manifest)) {
+            const image = String(container.image);
+            if (!known.has(imageName(image))) found.push(`${image} (${manifest.kind} ${manifest.metadata.name}, container ${container.name})`);
+        }
+    }
+    return [...new Set(found)].sort();
+}
+
+/** An output's value for the summary: secrets hidden, and an output the release does not have said so. */
+function outputText(run: ProgramRun, value: unknown, secret: boolean): string {
+    if (secret && value !== undefined) return "[secret]";
+    if (value === undefined) return `(none: release ${String(run.outputs.release?.value)} has no such value)`;
+    return JSON.stringify(value);
+}
+
 export function summary(result: RenderResult): string {
     const { run } = result;
     const objects = kubernetesObjects(run.resources);
@@ -63,6 +105,7 @@ export function summary(result: RenderResult): string {
         perComponent.set(component, (perComponent.get(component) ?? 0) + 1);
     }
     const images = [...new Set(objects.flatMap(({ manifest }) => containersOf(manifest).map((c) => c.image as string)))].sort();
+    const unpinned = unpinnedImages(run);
     const loadBalancers = objects
         .filter(({ manifest }) => manifest.kind === "Service" && manifest.spec?.type === "LoadBalancer")
         .map(({ manifest }) => `${manifest.metadata.name} → ${manifest.metadata.annotations?.["metallb.io/loadBalancerIPs"]}:${(manifest.spec.ports ?? []).map((p: any) => p.port).join(",")}`);
@@ -74,13 +117,26 @@ export function summary(result: RenderResult): string {
         ...[...perComponent.entries()].map(([c, n]) => `  ${c.padEnd(24)} ${n}`),
         "Images:",
         ...images.map((i) => `  ${i}`),
+        ...(unpinned.length
+            ? [`Images no release pins (${unpinned.length}): a tag never tested with the others, or a typo; check each against docs/releases.md:`, ...unpinned.map((i) => `  ${i}`)]
+            : []),
         "LoadBalancer IPs:",
         ...(loadBalancers.length ? loadBalancers.map((l) => `  ${l}`) : ["  (none)"]),
         "Stack outputs:",
-        ...Object.entries(run.outputs).map(([k, o]) => `  ${k.padEnd(16)} ${o.secret ? "[secret]" : JSON.stringify(o.value)}`),
+        ...Object.entries(run.outputs).map(([k, o]) => `  ${k.padEnd(16)} ${outputText(run, o.value, o.secret)}`),
         ...result.reportLines,
     ];
     return lines.join("\n");
+}
+
+/**
+ * What a failed render prints. A mistake in the config or the stack name gets its message alone:
+ * it says what to fix, and a stack trace would bury it. Anything else is a bug: its trace helps.
+ */
+export function failureText(err: unknown): string {
+    // By name: a module loaded twice (tests reset the registry) has two classes of each.
+    if (err instanceof Error && [ConfigError.name, StackFileError.name].includes(err.name)) return err.message;
+    return err instanceof Error ? err.stack ?? err.message : String(err);
 }
 
 /** `--stack NAME` (default dev) and repeatable `--config key=value` overrides (JSON or text). */
@@ -109,9 +165,7 @@ export function parseArgs(argv: string[]): { stack: string; overrides: Record<st
 }
 
 if (require.main === module) {
-    // Pulumi records a stack trace for every resource it registers; mapping each through the
-    // TypeScript source maps costs more than half a second per render and buys nothing here.
-    process.setSourceMapsEnabled(false);
+    // Source maps are already off here (./source-maps-off).
     Promise.resolve()
         .then(() => {
             const { stack, overrides } = parseArgs(process.argv.slice(2));
@@ -122,8 +176,7 @@ if (require.main === module) {
             if (result.failed) process.exitCode = 1;
         })
         .catch((err: unknown) => {
-            if (err instanceof ConfigError) console.error(err.message);
-            else console.error(err instanceof Error ? err.stack ?? err.message : err);
+            console.error(failureText(err));
             process.exitCode = 1;
         });
 }

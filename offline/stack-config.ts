@@ -25,6 +25,14 @@ export function stackNames(root = PROJECT_ROOT): string[] {
         .sort();
 }
 
+/** A stack named on the command line has no Pulumi.<stack>.yaml: the user's mistake, not the program's. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
 export const PLACEHOLDER_PREFIX = "offline-placeholder:";
 
 /**
@@ -69,7 +77,10 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     const project = readProjectFile(root);
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new Error(`No stack file ${path.basename(file)}; known stacks: ${stackNames(root).join(", ")}`);
+        throw new StackFileError(
+            `No stack file ${path.basename(file)}; known stacks: ${stackNames(root).join(", ")}. ` +
+            `To add one, copy stack-template.yaml to ${path.basename(file)} and set its keys (README, "Deploy to your own cluster"; docs/environments.md, "Add a stack").`,
+        );
     }
     const stackFile = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const result: Record<string, string> = {};

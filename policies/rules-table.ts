@@ -1,5 +1,5 @@
-// The README's rules table, generated from the rules themselves (tests/policies/pack.test.ts keeps
-// README.md equal to it): `npx tsx policies/rules-table.ts`.
+// The rules table of docs/guardrails.md, generated from the rules themselves (tests/policies/pack.test.ts
+// keeps the page equal to it): `npx tsx policies/rules-table.ts`.
 import { POLICY_AREAS } from "./rules";
 
 export function rulesTable(): string {

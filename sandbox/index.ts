@@ -118,7 +118,7 @@ async function main(argv: string[]) {
             console.log(`PostgreSQL:      127.0.0.1:${layout.postgresPort} (superuser supabase_admin, trust on loopback): ${describeBootstrap(info.postgres)}`);
             for (const line of info.postgres.skipped ?? []) console.log(`                 ${line}`);
             console.log(`kubeconfig:      ${info.kubeconfig}`);
-            console.log(`try:             eval "$(npm run -s sandbox -- env)" && pulumi stack init sandbox && pulumi preview   (README, "The sandbox")`);
+            console.log(`try:             eval "$(npm run -s sandbox -- env)" && pulumi stack init sandbox && pulumi preview   (docs/contributing.md, "The sandbox and the real-engine tier")`);
             return;
         }
         case "stop": {

@@ -1,4 +1,4 @@
-// Generates the `config:` block of Pulumi.yaml and the README's config reference from the config
+// Generates the `config:` block of Pulumi.yaml and the config reference (docs/config.md) from the config
 // schema (config/schema.ts, through CONFIG_KEYS), or (with --check) fails when either is out of
 // date. Keeps the documented contract and the code that reads it from drifting apart.
 import * as fs from "fs";
@@ -43,7 +43,10 @@ export function projectFileText(): string {
     return "# Generated from the config schema (config/schema.ts) by `npm run config:sync`; edit there.\n" + YAML.stringify(doc, { lineWidth: 0 });
 }
 
-export function readmeTable(): string {
+/** The generated file holding the config reference table between its markers. */
+export const REFERENCE_FILE = path.join("docs", "config.md");
+
+export function referenceTable(): string {
     const cell = (v: unknown) => String(v).replace(/\|/g, "\\|");
     const rows = Object.entries(CONFIG_KEYS).map(([key, spec]) => {
         const def = spec.secret ? "(secret, optional)" : `\`${JSON.stringify(spec.default)}\``;
@@ -52,29 +55,29 @@ export function readmeTable(): string {
     return [BEGIN, "| key | type | default | description |", "|---|---|---|---|", ...rows, END].join("\n");
 }
 
-export function readmeWithTable(readme: string): string {
-    const start = readme.indexOf(BEGIN);
-    const end = readme.indexOf(END);
-    if (start === -1 || end === -1) throw new Error("README.md lacks the config-reference markers");
-    return readme.slice(0, start) + readmeTable() + readme.slice(end + END.length);
+export function withReferenceTable(doc: string): string {
+    const start = doc.indexOf(BEGIN);
+    const end = doc.indexOf(END);
+    if (start === -1 || end === -1) throw new Error(`${REFERENCE_FILE} lacks the config-reference markers`);
+    return doc.slice(0, start) + referenceTable() + doc.slice(end + END.length);
 }
 
 if (require.main === module) {
     const check = process.argv.includes("--check");
     const targets: [string, string][] = [
         [path.join(ROOT, "Pulumi.yaml"), projectFileText()],
-        [path.join(ROOT, "README.md"), readmeWithTable(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"))],
+        [path.join(ROOT, REFERENCE_FILE), withReferenceTable(fs.readFileSync(path.join(ROOT, REFERENCE_FILE), "utf8"))],
     ];
     let stale = false;
     for (const [file, text] of targets) {
         const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
         if (current === text) continue;
         if (check) {
-            console.error(`${path.basename(file)} is out of date with the config schema; run npm run config:sync`);
+            console.error(`${path.relative(ROOT, file)} is out of date with the config schema; run npm run config:sync`);
             stale = true;
         } else {
             fs.writeFileSync(file, text);
-            console.log(`wrote ${path.basename(file)}`);
+            console.log(`wrote ${path.relative(ROOT, file)}`);
         }
     }
     process.exit(stale ? 1 : 0);

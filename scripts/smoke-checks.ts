@@ -13,6 +13,8 @@ export interface SmokeOutputs {
     namespace?: string;
     /** True when the stack deploys Realtime (stack output `realtime`); the Realtime check skips otherwise. */
     realtime?: boolean;
+    /** The hosted apps (stack output `apps`); the RLS round trip skips when its schema is not one. */
+    apps?: Record<string, unknown>;
 }
 
 export type CheckStatus = "pass" | "fail" | "skip";
@@ -173,6 +175,9 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
     });
 
     await check("row-level security round trip", async () => {
+        if (outputs.apps && !(schema in outputs.apps)) {
+            return { status: "skip", detail: `the stack hosts no app ${schema} (stack output \`apps\`); name one whose ${table} table is owned through user_id with --schema <app>` };
+        }
         if (users.length < 2) return { status: "skip", detail: "needs two signed-in users (see the sign-up check)" };
         const [a, b] = users;
         const as = (user: { token: string }, profile: "Accept-Profile" | "Content-Profile") => ({ apikey: outputs.anonKey, Authorization: `Bearer ${user.token}`, [profile]: schema });

@@ -27,10 +27,28 @@ export function parseSmokeArgs(argv: string[]): SmokeArgs {
     return args;
 }
 
-export function readOutputs(args: SmokeArgs): SmokeOutputs {
+/** `pulumi stack output --json --show-secrets`, with what to do when the CLI is missing or refuses. */
+export function stackOutputsJson(stack: string, cli = "pulumi"): string {
+    try {
+        return execFileSync(cli, ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+        const e = error as NodeJS.ErrnoException & { stderr?: string };
+        if (e.code === "ENOENT") {
+            throw new Error(
+                `npm run smoke -- --stack ${stack} reads the stack outputs with the Pulumi CLI, and \`${cli}\` is not on PATH. ` +
+                "Install the CLI (https://www.pulumi.com/docs/install/) and log in to the stack's backend, or run " +
+                "`pulumi stack output --json --show-secrets > outputs.json` where it is installed and pass `--outputs outputs.json`.",
+            );
+        }
+        const stderr = (e.stderr ?? "").trim();
+        throw new Error(`\`${cli} stack output --stack ${stack}\` failed${stderr ? `: ${stderr}` : ` (${e.message})`}. Is the stack name right and are you logged in to its backend (\`pulumi whoami\`, \`pulumi stack ls\`)?`);
+    }
+}
+
+export function readOutputs(args: SmokeArgs, cli = "pulumi"): SmokeOutputs {
     const text = args.outputsFile
         ? fs.readFileSync(args.outputsFile, "utf8")
-        : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", args.stack!], { encoding: "utf8" });
+        : stackOutputsJson(args.stack!, cli);
     const outputs = JSON.parse(text) as Partial<SmokeOutputs>;
     const missing = (["apiUrl", "studioUrl", "anonKey"] as const).filter((k) => typeof outputs[k] !== "string");
     if (missing.length) throw new Error(`the stack outputs lack ${missing.join(", ")}; was the stack deployed with this program?`);

@@ -1,9 +1,9 @@
-// Pulumi.yaml and the README's config reference are generated from CONFIG_KEYS; they must match.
+// Pulumi.yaml and the config reference (docs/config.md) are generated from CONFIG_KEYS; they must match.
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config";
-import { PROVIDER_SETTINGS, projectFileText, readmeWithTable } from "../scripts/config-reference";
+import { PROVIDER_SETTINGS, projectFileText, REFERENCE_FILE, withReferenceTable } from "../scripts/config-reference";
 import { PROJECT_ROOT, readProjectFile } from "../offline/stack-config";
 
 describe("config contract", () => {
@@ -20,10 +20,10 @@ describe("config contract", () => {
         expect(readProjectFile().config["kubernetes:enableConfigMapMutable"]).toEqual({ value: true });
     });
 
-    it("the README's config reference is up to date", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-        expect(readme).toBe(readmeWithTable(readme));
-        for (const key of Object.keys(CONFIG_KEYS)) expect(readme).toContain(`| \`${key}\` |`);
+    it("the config reference in docs/config.md is up to date", () => {
+        const doc = fs.readFileSync(path.join(PROJECT_ROOT, REFERENCE_FILE), "utf8");
+        expect(doc).toBe(withReferenceTable(doc));
+        for (const key of Object.keys(CONFIG_KEYS)) expect(doc).toContain(`| \`${key}\` |`);
     });
 
     it("every stack file sets only declared keys; dev holds no encrypted value", () => {

@@ -151,7 +151,9 @@ describe("config helpers", () => {
     it("applies defaults when a key is unset", () => {
         const config = loadConfig({ project: "supabase-platform", stack: "t", get: () => undefined, keys: () => [] });
         expect(config.namespace).toBe("supabase");
-        expect(config.images.kong).toBe("kong:2.8.1");
+        // A new stack gets the current release, v0.8.2, and its images.
+        expect(config.release).toBe("v0.8.2");
+        expect(config.images.kong).toBe("kong/kong:3.9.3");
         expect(config.keys.apiKeyLifetimeDays).toBe(1825);
         expect(config.dbAdmin).toEqual({ mode: "tunnel", port: tunnelPort(0, "supabase-platform", "t") });
     });

@@ -28,9 +28,22 @@ describe("majorChangeProblem", () => {
     it("refuses 15 → 17 with the volume's major, both images and the runbook", () => {
         expect(majorChangeProblem(seed, next)).toBe(
             "the database was created on PostgreSQL 15 (supabase/postgres:15.1.1.78); this change would start PostgreSQL 17 (supabase/postgres:17.6.1.136) on it, a major upgrade the server refuses. "
+            + "If this stack never set `release`, it was created when the default was seed and the new default (v0.8.2) is what changed: `pulumi config set release seed` keeps it on the image set it runs. "
             + `Keep release and postgresImage on PostgreSQL 15, or follow ${MAJOR_UPGRADE_RUNBOOK}: take a dump first, then set allowPostgresMajorUpgrade=true for the run that switches.`,
         );
         expect(majorChangeProblem(next, seed)).toMatch(/a major downgrade the server refuses/);
+    });
+    it("explains the old default only where it applies: seed's major to v0.8.2's", () => {
+        expect(majorChangeProblem(next, seed)).not.toMatch(/never set `release`/);
+        expect(majorChangeProblem(seed, { ...next, major: 16, image: "supabase/postgres:16.4.1.1" })).not.toMatch(/never set `release`/);
+    });
+    it("refuses a stack that kept the old default: its file sets no release, so the program now asks for v0.8.2's major", async () => {
+        // fresh: the shared runs are keyed by their overrides as JSON, where an undefined one vanishes.
+        const run = await runStack("dev", { overrides: { release: undefined }, fresh: true });
+        const guard = resourcesOfType(run, "pulumi-nodejs:dynamic/database:PostgresMajorGuard")[0];
+        const problem = majorChangeProblem(seed, guard.inputs as typeof next);
+        expect(problem).toMatch(/created when the default was seed/);
+        expect(problem).toContain("pulumi config set release seed");
     });
     it("lets the change through with allowPostgresMajorUpgrade", () => {
         expect(majorChangeProblem(seed, { ...next, allowUpgrade: true })).toBeUndefined();

@@ -7,10 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as Program from "../index";
-import { PlatformOutputs } from "../outputs";
+import { PlatformOutputs, Release as OutputsRelease } from "../outputs";
 import { ProgramRun } from "../offline/engine";
 import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
-import { RELEASE_NAMES } from "../policies/rules/releases";
+import { Release, RELEASE_NAMES } from "../policies/rules/releases";
 import { findManifest, releaseVariants, runStack } from "./support/program";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
@@ -20,6 +20,8 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ?
 const sameKeys: Same<keyof ProgramOutputs, keyof PlatformOutputs> = true;
 const exportsFit: ProgramOutputs extends PlatformOutputs ? true : false = true;
 const interfaceFits: PlatformOutputs extends ProgramOutputs ? true : false = true;
+// outputs.ts is a leaf (app repos copy it), so it spells the release names out; they must be the table's.
+const sameReleases: Same<OutputsRelease, Release> = true;
 
 /** Fields of PlatformOutputs as written in outputs.ts, with their doc comments. */
 function documentedFields(): { name: string; doc: string }[] {
@@ -34,7 +36,7 @@ function documentedFields(): { name: string; doc: string }[] {
 }
 
 it("type-checks the program's exports against PlatformOutputs", () => {
-    expect([sameKeys, exportsFit, interfaceFits]).toEqual([true, true, true]);
+    expect([sameKeys, exportsFit, interfaceFits, sameReleases]).toEqual([true, true, true, true]);
 });
 
 /** The outputs only releases with the new keys export. */

@@ -6,7 +6,9 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { PROJECT_ROOT } from "../offline/stack-config";
+import { PROJECT_ROOT, stackConfig, StackFileError } from "../offline/stack-config";
+import { RELEASES } from "../policies/rules/releases";
+import { runStack } from "./support/program";
 
 describe("npm run render", () => {
     let outRoot: string;
@@ -56,6 +58,26 @@ describe("npm run render", () => {
         expect(text).toContain("jwtSecret        [secret]");
     });
 
+    it("prints no undefined: an output the release does not have says so", () => {
+        expect(text).not.toContain("undefined");
+        for (const name of ["publishableKey", "secretKey", "jwks"]) {
+            expect(result.run.outputs[name].value, name).toBeUndefined();
+            expect(text).toMatch(new RegExp(`^  ${name}\\s+\\(none: release seed has no such value\\)$`, "m"));
+        }
+    });
+
+    it("groups advisories: one line per rule with its count", () => {
+        const lines = text.split("\n").filter((l) => l.startsWith("  [advisory]"));
+        expect(lines.length).toBeGreaterThan(0);
+        const rules = lines.map((l) => /^  \[advisory\] ([a-z-]+): (\d+)$/.exec(l)?.[1]);
+        expect(rules).not.toContain(undefined);
+        expect(new Set(rules).size).toBe(rules.length);
+    });
+
+    it("names no image when every image is a release's", () => {
+        expect(text).not.toContain("Images no release pins");
+    });
+
     it("exits non-zero with the config errors on bad config", async () => {
         const args = ["tsx", "offline/render.ts", "--stack", "prod", "--config", "kongLoadBalancerIp=not-an-ip", "--config", 'apps=["auth"]'];
         const error = await promisify(execFile)("npx", args, { cwd: PROJECT_ROOT })
@@ -63,6 +85,35 @@ describe("npm run render", () => {
         expect(error?.code).toBe(1);
         expect(error?.stderr).toContain('supabase-platform:kongLoadBalancerIp = "not-an-ip"');
         expect(error?.stderr).toContain('supabase-platform:apps = "auth"');
+    });
+});
+
+describe("images no release pins", () => {
+    it("are named in the summary with their workload, unless they are another release's or a known image with a digest", async () => {
+        const typo = "supabase/gotrue:v2.13.3";
+        const run = await runStack("dev", {
+            overrides: { gotrueImage: typo, metaImage: RELEASES["v0.8.2"].images.meta, kongImage: `${RELEASES.seed.images.kong}@sha256:${"a".repeat(64)}` },
+        });
+        const { unpinnedImages } = await import("../offline/render");
+        expect(unpinnedImages(run)).toEqual([`${typo} (Deployment gotrue, container gotrue)`]);
+    });
+});
+
+describe("npm run render of an unknown stack", () => {
+    it("says which stacks exist and how to add one, without a stack trace", async () => {
+        const { failureText } = await import("../offline/render");
+        let error: unknown;
+        try {
+            stackConfig("staging");
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(StackFileError);
+        const text = failureText(error);
+        expect(text).toMatch(/^No stack file Pulumi\.staging\.yaml; known stacks: dev, prod\. To add one, copy stack-template\.yaml to Pulumi\.staging\.yaml/);
+        expect(text).not.toMatch(/^\s+at /m);
+        // A bug keeps its trace.
+        expect(failureText(new Error("boom"))).toMatch(/^Error: boom\n\s+at /);
     });
 });
 
@@ -74,6 +125,7 @@ describe("npm run render of release v0.8.2 with Realtime", () => {
         const result = await render("dev", outRoot, { release: "v0.8.2" });
         const text = summary(result);
         expect(text).not.toContain("FAIL");
+        expect(text).not.toContain("undefined");
         expect(text).toMatch(/Policy pack: pass, 0 mandatory/);
         expect(text).toContain("/realtime/v1/api/tenants");
         const dir = path.join(outRoot, "dev");

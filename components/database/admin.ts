@@ -9,7 +9,7 @@
 //                 database is reachable from outside the cluster, and only when asked for.
 //   none          no database layer in this stack (SupabasePlatform creates no DatabaseLayer).
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s";
 import { PlatformConfig } from "../../config";
 import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "../cluster";
 import { SERVICES, serviceHost } from "../endpoints";

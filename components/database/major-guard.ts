@@ -5,6 +5,7 @@
 // begun. With allowPostgresMajorUpgrade the new major gets a data directory of its own beside the old
 // one (dataSubPath), and the runbook restores the dump into it.
 import * as pulumi from "@pulumi/pulumi";
+import { RELEASES } from "../../policies/rules/releases";
 
 export const MAJOR_UPGRADE_RUNBOOK = "docs/runbooks/postgres-major-upgrade.md";
 
@@ -40,8 +41,14 @@ export function dataSubPath(major: number): string {
 export function majorChangeProblem(olds: Partial<MajorGuardInputs> | undefined, news: MajorGuardInputs): string | undefined {
     if (!olds || typeof olds.major !== "number" || olds.major === news.major || news.allowUpgrade) return undefined;
     const direction = news.major > olds.major ? "upgrade" : "downgrade";
+    // `release` defaulted to seed before it defaulted to v0.8.2: a stack created then that never set
+    // it meets this refusal on its first run of the newer program, with no change of its own.
+    const oldDefault = olds.major === postgresMajorOf(RELEASES.seed.images.postgres) && news.major === postgresMajorOf(RELEASES["v0.8.2"].images.postgres);
     return [
         `the database was created on PostgreSQL ${olds.major} (${olds.image}); this change would start PostgreSQL ${news.major} (${news.image}) on it, a major ${direction} the server refuses.`,
+        ...(oldDefault
+            ? ["If this stack never set `release`, it was created when the default was seed and the new default (v0.8.2) is what changed: `pulumi config set release seed` keeps it on the image set it runs."]
+            : []),
         `Keep release and postgresImage on PostgreSQL ${olds.major}, or follow ${MAJOR_UPGRADE_RUNBOOK}: take a dump first, then set allowPostgresMajorUpgrade=true for the run that switches.`,
     ].join(" ");
 }

@@ -110,7 +110,7 @@ export const messages = {
     forbidden: (t: PodTarget, verb: string, resource: string, cause: unknown) =>
         `the Kubernetes API refused (403 Forbidden) to ${verb} ${resource} for pod ${t.pod} in namespace ${t.namespace}: ` +
         `dbAdminEndpoint tunnel needs the verb "${verb}" on the resource "${resource}" in namespace ${t.namespace} ` +
-        `(check: kubectl auth can-i ${verb} ${resource} -n ${t.namespace}). Grant the Role in README "Reaching the database" ` +
+        `(check: kubectl auth can-i ${verb} ${resource} -n ${t.namespace}). Grant the Role in docs/database.md "Reaching the database" ` +
         `(get/list/watch on pods, create on pods/portforward). (${describe(cause)})`,
     notReady: (t: PodTarget, timeoutMs: number, last?: unknown) =>
         `the database pod ${t.pod} in namespace ${t.namespace} was not Ready within ${Math.round(timeoutMs / 1000)}s, ` +

@@ -1,8 +1,9 @@
 // How an app repo reads the platform: a StackReference to the platform stack of the same
-// environment, every output typed by the platform's PlatformOutputs. Renaming an output in
-// outputs.ts breaks this file's type check, which is the point.
+// environment, every output typed by the platform's PlatformOutputs. platform-outputs.ts is a copy
+// of the platform repository's outputs.ts (it imports nothing); take a new copy when the platform
+// changes its outputs, and a renamed output breaks this file's type check, which is the point.
 import * as pulumi from "@pulumi/pulumi";
-import type { AppOutput, PlatformOutputs } from "../../outputs";
+import type { AppOutput, PlatformOutputs } from "./platform-outputs";
 
 /** `<org>/supabase-platform/<stack>`: the platform stack an app stack reads. */
 export function platformStackName(org: string, stack: string): string {

@@ -18,7 +18,7 @@ import { probePortsExist, selectorMatchesTemplate, serviceSelectsPods, statefulS
 
 export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
-/** Area → rules; the README's rules table is generated from this. */
+/** Area → rules; the rules table of docs/guardrails.md is generated from this. */
 export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
     "pod security": [podSecurityRestricted, namespacePodSecurity, readOnlyRootFilesystem],
     images: [imageTagPinned, imageDigestPinned, imageMatchesRelease],

@@ -21,7 +21,7 @@ export interface ReleaseImages {
 
 export interface ReleaseInfo {
     images: ReleaseImages;
-    /** What the release is, for the README and error messages. */
+    /** What the release is, for the docs and error messages. */
     summary: string;
 }
 

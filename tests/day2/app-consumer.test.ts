@@ -1,8 +1,13 @@
 // The app-side example under mocks: its StackReference answers with the outputs of a real run of
 // the platform's dev stack, and the supabase-js client it builds talks to the app's own schema.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ProgramRun } from "../../offline/engine";
+import { PROJECT_ROOT } from "../../offline/stack-config";
 import { runStack } from "../support/program";
 
 const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply((v) => { resolve(v); return v; }));
@@ -65,5 +70,49 @@ describe("examples/app-consumer", () => {
         expect(seen[0].url).toBe(`${apiUrl}/rest/v1/transactions?select=*`);
         expect(seen[0].headers.get("apikey")).toBe(anonKey);
         expect(seen[0].headers.get("accept-profile")).toBe("money_tracker");
+    });
+});
+
+describe("examples/app-consumer as a package of its own", () => {
+    const dir = path.join(PROJECT_ROOT, "examples", "app-consumer");
+    const sources = () => fs.readdirSync(dir).filter((f) => f.endsWith(".ts"));
+    const manifest = () => JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+
+    it("holds an exact copy of the platform's outputs.ts (which imports nothing)", () => {
+        const outputs = fs.readFileSync(path.join(PROJECT_ROOT, "outputs.ts"), "utf8");
+        expect(outputs, "outputs.ts must stay a leaf so app repos can copy it").not.toMatch(/^\s*import\b/m);
+        expect(fs.readFileSync(path.join(dir, "platform-outputs.ts"), "utf8"), "copy outputs.ts to examples/app-consumer/platform-outputs.ts").toBe(outputs);
+    });
+
+    it("imports only its own files and the packages its package.json lists", () => {
+        const { dependencies = {}, devDependencies = {} } = manifest();
+        for (const file of sources()) {
+            for (const [, spec] of fs.readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"/g)) {
+                if (spec.startsWith(".")) {
+                    expect(spec, `${file} imports ${spec}`).toMatch(/^\.\/[^/]+$/);
+                    expect(fs.existsSync(path.join(dir, `${spec}.ts`)), `${file} imports ${spec}`).toBe(true);
+                } else {
+                    const pkg = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+                    expect(Object.keys(dependencies), `${file} imports ${pkg}`).toContain(pkg);
+                }
+            }
+        }
+        expect(Object.keys(devDependencies)).toEqual(expect.arrayContaining(["typescript", "@types/node"]));
+    });
+
+    it("type-checks with its own tsconfig when copied out of this repository", () => {
+        // The copy an app repo starts from: the folder alone, its packages installed (here the
+        // platform's node_modules stand in for `npm install`, holding the same packages).
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), "app-consumer-"));
+        try {
+            for (const file of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, file), path.join(copy, file));
+            fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(copy, "node_modules"));
+            const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
+            execFileSync(process.execPath, [tsc, "-p", copy, "--noEmit"], { encoding: "utf8", stdio: "pipe" });
+        } catch (error) {
+            throw new Error(`the copied example does not compile: ${(error as { stdout?: string }).stdout ?? error}`);
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
     });
 });

@@ -310,4 +310,25 @@ describe("smoke checks", () => {
         expect(code).toBe(1);
         expect(stdout).toContain("FAIL  /pg is closed to the anon key");
     });
+
+    it("skips the RLS round trip on a stack that hosts no such app, naming --schema", async () => {
+        const { outputs } = await fakeGateway();
+        const results = await runSmokeChecks({ ...outputs, apps: { recipes: {} } }, { timeoutMs: 1000 });
+        const rls = byName(results, "row-level security round trip");
+        expect(rls.status).toBe("skip");
+        expect(rls.detail).toMatch(/hosts no app money_tracker .*--schema <app>/);
+        expect(failing(results)).toEqual([]);
+    });
+
+    it("says what to do when the Pulumi CLI is missing, instead of spawnSync ENOENT", () => {
+        const missing = path.join(os.tmpdir(), `no-pulumi-cli-${process.pid}`);
+        expect(() => readOutputs({ stack: "dev" }, missing)).toThrow(/reads the stack outputs with the Pulumi CLI, and `.*no-pulumi-cli-\d+` is not on PATH\. Install the CLI .* pass `--outputs outputs\.json`/);
+    });
+
+    it("passes on the CLI's own complaint when it refuses", () => {
+        // A shell script stands in for a CLI that exits non-zero with a message on stderr.
+        const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "smoke-cli-")), "pulumi");
+        fs.writeFileSync(script, "#!/bin/sh\necho 'error: no stack named dev found' >&2\nexit 255\n", { mode: 0o755 });
+        expect(() => readOutputs({ stack: "dev" }, script)).toThrow(/stack output --stack dev` failed: error: no stack named dev found\. Is the stack name right/);
+    });
 });

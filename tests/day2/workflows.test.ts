@@ -58,6 +58,18 @@ describe("GitHub workflows", () => {
         expect(fs.readFileSync(path.join(DIR, "ci.yml"), "utf8")).not.toContain("secrets.");
     });
 
+    it("ci: keeps the render of both stacks as a build artifact, after rendering them", () => {
+        const ciSteps = steps(load("ci.yml"));
+        const upload = ciSteps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+        expect(upload).toBeGreaterThan(-1);
+        const paths = String(ciSteps[upload].with?.path).split("\n").map((p) => p.trim()).filter(Boolean);
+        expect(paths.sort()).toEqual(["out/dev", "out/prod"]);
+        expect(ciSteps[upload].with?.["if-no-files-found"]).toBe("error");
+        const rendered = ciSteps.findIndex((s) => (s.run ?? "").includes("npm run render -- --stack prod"));
+        expect(rendered).toBeGreaterThan(-1);
+        expect(rendered).toBeLessThan(upload);
+    });
+
     it("preview: on pull requests, per environment, with the policy pack and a PR comment", () => {
         const wf = load("preview.yml");
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);

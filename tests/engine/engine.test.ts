@@ -175,7 +175,7 @@ describe("real engine against the sandbox", () => {
             expect(op("pulumi-nodejs:dynamic/database:PostgresMajorGuard", "postgres-major")).toBe("update");
             expect(op("kubernetes:apps/v1:StatefulSet", "postgres")).toBe("update");
         } finally {
-            await stack.removeConfig("supabase-platform:release");
+            await stack.setConfig("supabase-platform:release", { value: "seed" });
             await stack.removeConfig("supabase-platform:allowPostgresMajorUpgrade");
         }
     });
@@ -233,7 +233,7 @@ describe("real engine against the sandbox", () => {
     it("pulumi destroy removes everything but the documented retained database claims", async () => {
         await timed("destroy", () => stack.destroy());
         expect(await managedObjects(sandbox.kubeconfig, NAMESPACE)).toEqual([]);
-        // StatefulSet claims outlive it by design (README "Destroy"); the namespace's deletion removes them.
+        // StatefulSet claims outlive it by design (docs/database.md "Removing an app, and destroy"); the namespace's deletion removes them.
         const left = await claims(sandbox.kubeconfig, NAMESPACE);
         expect(left.every((c) => c.startsWith("data-postgres-") || c.startsWith("config-postgres-"))).toBe(true);
     });

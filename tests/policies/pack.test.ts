@@ -1,5 +1,5 @@
 // The pack as the CLI loads it: metadata every rule needs, a self-contained folder (installed on
-// its own, so no import may leave policies/), one PolicyPack, and the README table in sync.
+// its own, so no import may leave policies/), one PolicyPack, and the rules table of docs/guardrails.md in sync.
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
@@ -53,9 +53,9 @@ describe("policy pack", () => {
         expect(importers).toEqual([]);
     });
 
-    it("keeps the README rules table equal to allPolicies", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const table = /<!-- rules:start[^\n]*-->\n([\s\S]*?)\n<!-- rules:end -->/.exec(readme)?.[1];
+    it("keeps the rules table of docs/guardrails.md equal to allPolicies", () => {
+        const page = fs.readFileSync(path.join(ROOT, "docs", "guardrails.md"), "utf8");
+        const table = /<!-- rules:start[^\n]*-->\n([\s\S]*?)\n<!-- rules:end -->/.exec(page)?.[1];
         expect(table).toBe(rulesTable());
     });
 });

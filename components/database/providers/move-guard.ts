@@ -72,7 +72,7 @@ begin
       errcode = '42501',
       message = 'new row violates row-level security policy for table "objects"',
       detail = format('storage move to %s/%s refused: a user moves only within their own folder %s/', new.bucket_id, new.name, coalesce(sub, '<no user>')),
-      hint = 'copy the object, then delete the original (see README, Storage)';
+      hint = 'copy the object, then delete the original (see docs/database.md, Storage)';
   end if;
   if tg_op = 'INSERT' and new.owner is null then
     new := jsonb_populate_record(new, jsonb_build_object(

@@ -1,0 +1,48 @@
+// The stack outputs: the contract app repos read through a StackReference. Renaming a field here
+// is a breaking change for every consumer (examples/app-consumer type-checks against it).
+//
+// A leaf: this file imports nothing, so an app repo copies it as it is (examples/app-consumer/
+// platform-outputs.ts is that copy, and a test keeps the two equal).
+
+/** The releases a platform stack can run (policies/rules/releases.ts; a type test keeps the two equal). */
+export type Release = "seed" | "v0.8.2";
+
+/** What one hosted app needs to talk to its own schema. */
+export interface AppOutput {
+    /** The app's PostgreSQL schema. */
+    schema: string;
+    /** PostgREST profile headers selecting the schema (supabase-js sets them from `db.schema`). */
+    profileHeaders: { "Accept-Profile": string; "Content-Profile": string };
+}
+
+export interface PlatformOutputs {
+    /** External gateway URL (Kong), e.g. http://10.89.97.214:8000. */
+    apiUrl: string;
+    /** External dashboard URL: Kong's basic-auth route on the dashboard LoadBalancer, e.g. http://10.89.97.215:3000. */
+    studioUrl: string;
+    /** Public API key (role anon); safe in front-end builds. */
+    anonKey: string;
+    /** Admin API key (role service_role, bypasses RLS). Secret. */
+    serviceRoleKey: string;
+    /** JWT signing secret, for backends that verify user tokens themselves. Secret. */
+    jwtSecret: string;
+    /** The upstream release the stack runs ("seed" or "v0.8.2"); says which fields below exist. */
+    release: Release;
+    /** Release v0.8.2: the client key (sb_publishable_…); the gateway maps it to an anon ES256 JWT. Safe in front-end builds. */
+    publishableKey: string | undefined;
+    /** Release v0.8.2: the server key (sb_secret_…); the gateway maps it to a service_role ES256 JWT (bypasses RLS). Secret. */
+    secretKey: string | undefined;
+    /**
+     * Release v0.8.2: the public signing keys (a JWKS, JSON text), for backends that verify user
+     * session tokens themselves; the same document GoTrue serves at <apiUrl>/auth/v1/.well-known/jwks.json.
+     */
+    jwks: string | undefined;
+    /** Realtime is deployed: clients connect to <apiUrl>/realtime/v1 with their API key. */
+    realtime: boolean;
+    /** Kubernetes namespace of the platform. */
+    namespace: string;
+    /** In-cluster database host (never exposed outside the cluster). */
+    databaseHost: string;
+    /** Per app (keyed by app name). */
+    apps: Record<string, AppOutput>;
+}
