@@ -4,8 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
-        // The real-engine tier has its own config and command (npm run test:engine).
-        exclude: ["tests/engine/**", "**/node_modules/**"],
+        // The real-engine and services tiers have their own configs and commands (npm run test:engine, test:services).
+        exclude: ["tests/engine/**", "tests/services/**", "**/node_modules/**"],
         // Worker processes, not threads: the Pulumi runtime keeps process-global state. Files share
         // a worker one after another (no re-import of Pulumi and the Kubernetes SDK per file): every
         // program run resets the module registry and installs fresh mocks (tests/support/program.ts),

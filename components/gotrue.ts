@@ -39,6 +39,25 @@ function releaseEnv(release: Release, gatewayUrl: string): Record<string, string
     return { GOTRUE_JWT_ISSUER: apiExternalUrl(release, gatewayUrl) };
 }
 
+/**
+ * Where GoTrue's mail links land. GoTrue builds every link (the mails it sends and the ones
+ * `POST /admin/generate_link` returns, with or without SMTP) as
+ * `externalURL.ResolveReference(path)`, externalURL being API_EXTERNAL_URL
+ * (supabase/auth@v2.132.3:internal/mailer/template.go:349, @v2.196.0:
+ * internal/mailer/templatemailer/templatemailer.go:421). Its default path is `/verify`
+ * (v2.132.3:internal/conf/configuration.go:596-609, v2.196.0:1155-1168): absolute, so it replaces
+ * the base's path, and the link is `<apiUrl>/verify`, which the gateway routes to no service of
+ * GoTrue's. `/auth/v1/verify` is the gateway's open route to GoTrue's /verify
+ * (components/kong-config.ts, auth-v1-open), whatever API_EXTERNAL_URL's path is. Only these four
+ * are read at either tag (magic links use Recovery's path); the contracts list the keys.
+ */
+export const MAILER_URL_PATHS: Record<string, string> = {
+    GOTRUE_MAILER_URLPATHS_INVITE: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_CONFIRMATION: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_RECOVERY: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: "/auth/v1/verify",
+};
+
 /** The non-secret environment; secrets are added from the gotrue Secret by the component. */
 export function gotrueEnv(config: PlatformConfig, gatewayUrl: string): EnvVar[] {
     const { auth } = config;
@@ -58,6 +77,8 @@ export function gotrueEnv(config: PlatformConfig, gatewayUrl: string): EnvVar[] 
         GOTRUE_JWT_EXP: String(config.keys.jwtExpirySeconds),
         GOTRUE_EXTERNAL_EMAIL_ENABLED: "true",
         GOTRUE_MAILER_AUTOCONFIRM: String(auth.enableEmailAutoconfirm),
+        // Set with or without SMTP: generate_link and invites build links either way.
+        ...MAILER_URL_PATHS,
         // No SMS provider is configurable, so phone sign-up would only produce unverifiable users.
         GOTRUE_EXTERNAL_PHONE_ENABLED: "false",
         GOTRUE_SMS_AUTOCONFIRM: "false",
@@ -69,11 +90,6 @@ export function gotrueEnv(config: PlatformConfig, gatewayUrl: string): EnvVar[] 
             GOTRUE_SMTP_USER: auth.smtp.user,
             GOTRUE_SMTP_ADMIN_EMAIL: auth.smtp.adminEmail,
             GOTRUE_SMTP_SENDER_NAME: auth.smtp.senderName,
-            // Mail links land on GoTrue's verify endpoint through the gateway.
-            GOTRUE_MAILER_URLPATHS_INVITE: "/auth/v1/verify",
-            GOTRUE_MAILER_URLPATHS_CONFIRMATION: "/auth/v1/verify",
-            GOTRUE_MAILER_URLPATHS_RECOVERY: "/auth/v1/verify",
-            GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: "/auth/v1/verify",
         });
     }
     for (const { provider, clientId } of auth.oauth) {

@@ -17,8 +17,20 @@ export const META_UID = 1000;
 /** The server itself, from the image's WORKDIR (/usr/src/app). */
 export const META_ARGS = ["node", "dist/server/server.js"];
 
-/** postgres-meta's pg pool is fixed at `max: 1` (DEFAULT_POOL_CONFIG in src/server/constants.ts). */
-export const META_DB_CONNECTIONS = 1;
+/**
+ * Connections one meta pod is budgeted: the requests it has in flight. meta's pg pool is `max: 1`
+ * (DEFAULT_POOL_CONFIG, supabase/postgres-meta@v0.68.0:src/server/constants.ts:28, @v0.98.0:69-70),
+ * but every route builds its own `new PostgresMeta({ ...DEFAULT_POOL_CONFIG, connectionString })`
+ * per request and ends it after answering (v0.68.0 src/server/routes/query.ts:23-25, 40 such calls
+ * under src/server/routes; v0.98.0 query.ts:25-31, 68 calls); src/lib/db.ts makes a `new pg.Pool`
+ * per PostgresMeta (v0.68.0:33, v0.98.0:110). So N concurrent requests hold N connections, and
+ * nothing in meta bounds N: no concurrency limit in its Fastify server at either tag (the v0.98.0
+ * format pool bounds worker threads, not connections). The budget reserves this many per pod for
+ * the dashboard's parallel requests (the services tier measures N requests holding N connections);
+ * past it they come out of the admin margin. Equal to DATABASE_POOLS["supabase/postgres-meta"]
+ * in the policy pack (policies/rules/connections.ts), which imports nothing.
+ */
+export const META_DB_CONNECTIONS = 10;
 
 export class Meta extends pulumi.ComponentResource {
     readonly workload: Workload;
@@ -26,7 +38,7 @@ export class Meta extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource;
     /** In-cluster URL of the meta Service. */
     readonly url: string;
-    /** Connections meta may hold open: replicas × 1. */
+    /** Connections meta is budgeted: replicas × META_DB_CONNECTIONS (requests in flight). */
     readonly databaseConnections: number;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -41,6 +53,10 @@ export class Meta extends pulumi.ComponentResource {
             name: serviceName,
             component: "meta",
             replicas,
+            // Recreate: a rollout never runs old and new pods at once, so the budget counts
+            // META_DB_CONNECTIONS per replica, not per replica plus surge. The dashboard waits out
+            // the restart; meta holds no state.
+            strategy: "Recreate",
             checksums: [bundle.checksum("meta")],
             initContainers: [waitForDatabase(config)],
             containers: [{

@@ -41,7 +41,8 @@ export function configuredClients(v: BudgetValues): BudgetClient[] {
             // The file backend's ReadWriteOnce volume makes storage Recreate (components/storage.ts).
             pods: v.storageBackend === "file" ? peakPodCount({ kind: "Deployment", replicas: v.storageReplicas, strategy: "Recreate" }) : rolling(v.storageReplicas),
         },
-        { label: "meta", perPod: META_DB_CONNECTIONS, pods: rolling(v.metaReplicas) },
+        // meta rolls with Recreate (components/meta.ts): its reservation is not doubled at rollout.
+        { label: "meta", perPod: META_DB_CONNECTIONS, pods: peakPodCount({ kind: "Deployment", replicas: v.metaReplicas, strategy: "Recreate" }) },
         { label: "backup", perPod: BACKUP_SESSIONS, pods: peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" }) },
         ...(realtimeDeployed(v.realtime, v.release) ? [{ label: "realtime", perPod: REALTIME_DB_POOL + REALTIME_TENANT_CONNECTIONS, pods: realtimePeakPods(v.realtimeReplicas) }] : []),
     ];

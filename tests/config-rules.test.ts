@@ -317,9 +317,9 @@ describe("keys that come together", () => {
         accepted({ storageReplicas: 2, storageBackend: "s3", s3Bucket: "objects", s3AccessKeyId: "AKIA1", s3SecretAccessKey: "secret" });
     });
     it("the services' pools fit max_connections (the function the policy uses)", () => {
-        const message = refused("postgresMaxConnections", 40, "the services may open 56 connections (gotrue 10×2, rest 11×2, storage 11×1, meta 1×2, backup 1×1) but max_connections 40 − 3 reserved − 10 admin margin leaves 27; raise postgresMaxConnections to at least 69");
+        const message = refused("postgresMaxConnections", 40, "the services may open 64 connections (gotrue 10×2, rest 11×2, storage 11×1, meta 10×1, backup 1×1) but max_connections 40 − 3 reserved − 10 admin margin leaves 27; raise postgresMaxConnections to at least 77");
         expect(message).toContain("or lower the replicas");
-        expect(configuredBudget({ postgresMaxConnections: 69, storageBackend: "file", gotrueReplicas: 1, restReplicas: 1, storageReplicas: 1, metaReplicas: 1, release: "seed", realtime: "auto", realtimeReplicas: 1 }).fits).toBe(true);
+        expect(configuredBudget({ postgresMaxConnections: 77, storageBackend: "file", gotrueReplicas: 1, restReplicas: 1, storageReplicas: 1, metaReplicas: 1, release: "seed", realtime: "auto", realtimeReplicas: 1 }).fits).toBe(true);
     });
 });
 

@@ -7,6 +7,8 @@ import { containersOf, Manifest } from "../offline/manifests";
 import { configReader, stackConfig, stackNames } from "../offline/stack-config";
 import type { SupabasePlatform } from "../components/platform";
 import { DEFAULT_EXPOSED_SCHEMAS, exposedSchemas } from "../components/rest";
+import { META_DB_CONNECTIONS } from "../components/meta";
+import { DATABASE_POOLS } from "../policies/rules/connections";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
 
@@ -401,6 +403,13 @@ describe("service components", () => {
         }
     });
 
+    it("budgets meta as many connections as requests in flight, in the program and the pack alike", () => {
+        // postgres-meta builds a pool of max 1 per request (issue 20 item 5): 8 concurrent
+        // POST /query calls hold 8 connections, so 1 per pod undercounts.
+        expect(META_DB_CONNECTIONS).toBeGreaterThanOrEqual(8);
+        expect(DATABASE_POOLS["supabase/postgres-meta"].default).toBe(META_DB_CONNECTIONS);
+    });
+
     it("budgets database connections from the pool sizes the pods are given", () => {
         const replicas = (s: Service) => deployment(run, s).spec.replicas as number;
         const pool = (s: Service, c: string, key: string) => Number(literal(container(run, s, c), key));
@@ -408,7 +417,9 @@ describe("service components", () => {
         expect(platform.gotrue.databaseConnections).toBe(replicas("gotrue") * pool("gotrue", "gotrue", "GOTRUE_DB_MAX_POOL_SIZE"));
         expect(platform.rest.databaseConnections).toBe(replicas("rest") * (pool("rest", "postgrest", "PGRST_DB_POOL") + 1));
         expect(platform.storage.databaseConnections).toBe(replicas("storage") * (pool("storage", "storage", "DATABASE_MAX_CONNECTIONS") + 1));
-        expect(platform.meta.databaseConnections).toBe(replicas("meta"));
+        // meta opens a pool per request: its budget is the requests in flight reserved per pod, not 1.
+        expect(platform.meta.databaseConnections).toBe(replicas("meta") * META_DB_CONNECTIONS);
+        expect(META_DB_CONNECTIONS).toBeGreaterThanOrEqual(8);
         expect(replicas("gotrue")).toBeGreaterThan(1);
         const total = SERVICES.reduce((sum, s) => sum + platform[s].databaseConnections, 0);
         expect(total).toBeLessThan(Number(stackConfig("prod")["supabase-platform:postgresMaxConnections"]));

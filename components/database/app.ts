@@ -15,6 +15,21 @@ export const DATABASE = "postgres";
 /** The app's own backend role: service_role for this schema only (JWT role `<schema>_service`). */
 export const appServiceRole = (schema: string) => `${schema}_service`;
 
+/**
+ * What the dashboard (Studio through postgres-meta) may do in an app schema when meta's role is not
+ * the objects' owner, i.e. from release v0.8.2 on, where meta connects as the image's demoted
+ * `postgres` (components/meta.ts metaDatabaseUser; supabase/postgres
+ * migrations/db/migrations/10000000000000_demote-postgres.sql: NOSUPERUSER ... BYPASSRLS).
+ * The ownership model: the structure of an app (schema, tables, columns, indexes, RLS policies,
+ * grants, buckets) is the program's, owned by supabase_admin, so the dashboard cannot alter it and
+ * `pulumi refresh` has no hand-made structure to miss; the rows are the operators', so the table
+ * editor reads and edits them (postgres bypasses RLS). Upstream instead reassigns app objects to
+ * postgres for this release; that would let the dashboard change what this program declares,
+ * behind its back (its table and policy resources do not implement read).
+ */
+export const DASHBOARD_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+export const DASHBOARD_SEQUENCE_PRIVILEGES = ["SELECT", "USAGE"];
+
 export interface AppDatabaseArgs {
     definition: AppDefinition;
     /** The @pulumi/postgresql provider pointed at the admin endpoint. */
@@ -25,6 +40,11 @@ export interface AppDatabaseArgs {
     databaseReady: pulumi.Input<pulumi.Resource>[];
     /** What must exist before buckets are written (the storage service's migrations). */
     storageReady: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The role the dashboard's postgres-meta connects as; when it is not OBJECT_OWNER it gets
+     * DASHBOARD_TABLE_PRIVILEGES on the app's tables and nothing that changes their structure.
+     */
+    dashboardRole?: string;
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
@@ -56,7 +76,8 @@ export class AppDatabase extends pulumi.ComponentResource {
             role: "authenticator", grantRole: role.name,
         }, pg);
 
-        for (const grantee of [...API_ROLES, serviceRole]) {
+        const dashboard = args.dashboardRole && args.dashboardRole !== OBJECT_OWNER ? args.dashboardRole : undefined;
+        for (const grantee of [...API_ROLES, serviceRole, ...(dashboard ? [dashboard] : [])]) {
             new postgresql.Grant(`${name}-usage-${grantee}`, {
                 database: DATABASE, schema: this.schema.name, role: grantee, objectType: "schema", privileges: ["USAGE"],
             }, { ...pg, dependsOn: [this.schema, role] });
@@ -96,7 +117,13 @@ export class AppDatabase extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [this.schema, ...sameAppRefs, ...args.databaseReady], retainOnDelete: true });
             this.tables[table.name] = created;
             allTables.push(created);
-            this.grantTable(name, app.schema, table, created, serviceRole, pg);
+            this.grantTable(name, app.schema, table, created, serviceRole, pg, dashboard);
+        }
+        if (dashboard && app.tables.length > 0) {
+            // Identity and serial columns: the table editor's inserts draw from the app's sequences.
+            new postgresql.Grant(`${name}-sequences-${dashboard}`, {
+                database: DATABASE, schema: this.schema.name, role: dashboard, objectType: "sequence", objects: [], privileges: DASHBOARD_SEQUENCE_PRIVILEGES,
+            }, { ...pg, dependsOn: allTables });
         }
         for (const table of app.tables) {
             for (const policy of table.policies) {
@@ -120,11 +147,12 @@ export class AppDatabase extends pulumi.ComponentResource {
     }
 
     /** One Grant per table and role: the provider revokes, then grants exactly this list. */
-    private grantTable(name: string, schema: string, table: TableDefinition, created: Table, serviceRole: string, pg: pulumi.CustomResourceOptions) {
+    private grantTable(name: string, schema: string, table: TableDefinition, created: Table, serviceRole: string, pg: pulumi.CustomResourceOptions, dashboard?: string) {
         const grants: Record<string, string[]> = {
             ...(table.grants as Record<string, string[]>),
             service_role: SERVICE_ROLE_TABLE_PRIVILEGES,
             [serviceRole]: SERVICE_ROLE_TABLE_PRIVILEGES,
+            ...(dashboard ? { [dashboard]: DASHBOARD_TABLE_PRIVILEGES } : {}),
         };
         for (const [grantee, privileges] of Object.entries(grants)) {
             new postgresql.Grant(`${name}-${table.name}-${grantee}`, {

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { PlatformConfig } from "../../config";
+import { metaDatabaseUser } from "../meta";
 import { Postgres } from "../postgres";
 import { SecretBundle } from "../secrets";
 import { adminEndpoint } from "./admin";
@@ -102,6 +103,7 @@ export class DatabaseLayer extends pulumi.ComponentResource {
                 connection,
                 databaseReady: ready,
                 storageReady: args.storageReady ? [args.storageReady] : [],
+                dashboardRole: metaDatabaseUser(config.release),
             }, { parent: this });
         }
         this.realtime = realtimeDatabase(`${name}-realtime`, args.realtime?.enabled ?? false, {

@@ -25,7 +25,9 @@ export const DATABASE_POOLS: Record<string, PoolSpec> = {
     "supabase/gotrue": { env: "GOTRUE_DB_MAX_POOL_SIZE", default: "unbounded", note: "0 or unset means no limit" },
     "supabase/auth": { env: "GOTRUE_DB_MAX_POOL_SIZE", default: "unbounded", note: "0 or unset means no limit" },
     "supabase/storage-api": { env: "DATABASE_MAX_CONNECTIONS", default: 20, extra: 1, note: "pool + the migration client" },
-    "supabase/postgres-meta": { default: 1, note: "pg pool fixed at max 1" },
+    // A pool of max 1 per request, ended after it (supabase/postgres-meta@v0.68.0 src/server/routes/query.ts:23-25,
+    // @v0.98.0 :25-31): one connection per request in flight, with no bound of its own; 10 reserved per pod.
+    "supabase/postgres-meta": { default: 10, note: "one pool of max 1 per request in flight; no bound of its own, 10 reserved" },
     "supabase/studio": { default: 0, note: "reaches the database through postgres-meta" },
     "kong": { default: 0, note: "DB-less gateway" },
     "kong/kong": { default: 0, note: "DB-less gateway" },

@@ -75,6 +75,12 @@ describe.each(BUCKETS)("bucket %s, storage-api v0.43.11", (bucket) => {
         ["with a query string", "/object/move?x=1"],
         ["with a trailing slash", "/object/move/"],
         ["unstripped gateway prefix", "/storage/v1/object/move"],
+        // Issue 20 item 1: what Fastify 4's router (find-my-way 7.6, storage-api v0.43.11) also
+        // dispatches to the move handler, while request.path holds the raw request.url.
+        ["in absolute form (find-my-way strips ^https?://host/)", "http://storage.internal/object/move"],
+        ["in absolute form over https with a port", "https://x:1/object/move?y=1"],
+        ["cut at a fragment (find-my-way splits at ?, ; and #)", "/object/move#x"],
+        ["cut at a semicolon", "/object/move;x=1"],
     ])("the route %s is still recognised as a move", async (_how, path) => {
         expect(await storage.moveV043(move("A", path), bucket, `${A}/logo.png`, `${B}/logo.png`)).toMatchObject({ ok: false, code: "42501" });
     });
@@ -118,6 +124,16 @@ describe.each(BUCKETS)("bucket %s, storage-api v0.43.11", (bucket) => {
         it("delete", async () => {
             expect(await storage.remove(request("A", "DELETE", `/object/${bucket}/${A}/copy.png`), bucket, `${A}/copy.png`)).toEqual({ ok: true });
             expect(await storage.remove(request("A", "DELETE", path), bucket, `${A}/new.png`)).toEqual({ ok: true });
+        });
+        it("an upload whose type is exactly one the bucket allows is stored; a crafted one that storage's own check lets through is refused (issue 20 item 2)", async () => {
+            // v0.43.11 compares only the first two '/'-separated parts (src/storage/uploader.ts:227-249).
+            expect(await storage.uploadNew(request("A", "POST", path), bucket, `${A}/typed.png`, "image/jpeg")).toEqual({ ok: true });
+            for (const [i, crafted] of ["image/png/html", "image/png/../../text/html", "text/html"].entries()) {
+                const outcome = await storage.uploadNew(request("A", "POST", path), bucket, `${A}/crafted-${i}.html`, crafted);
+                expect(outcome, crafted).toMatchObject({ ok: false, code: "22023" });
+            }
+            expect((await objects(bucket)).map((o) => o.name).filter((n) => n.includes("crafted"))).toEqual([]);
+            await storage.remove(request("A", "DELETE", path), bucket, `${A}/typed.png`);
         });
         it("while copying or uploading into B's folder stays refused by the bucket policies", async () => {
             expect(await storage.copy(request("A", "POST", "/object/copy"), bucket, `${A}/logo.png`, `${B}/copy.png`)).toMatchObject({ ok: false, code: "42501" });

@@ -54,6 +54,35 @@ describe("release v0.8.2: the database layer on PostgreSQL 17", () => {
         }
     });
 
+    it("lets the dashboard's role (postgres) edit app rows but not the structure the program declares", async () => {
+        // Issue 20 item 6: meta connects as the demoted postgres in v0.8.2; app objects stay
+        // supabase_admin's (components/database/app.ts, DASHBOARD_TABLE_PRIVILEGES).
+        const postgres = await connectAs(world, "postgres", secrets.postgresPassword);
+        try {
+            for (const table of ["categories", "transactions", "budgets"]) {
+                // Granted to postgres itself, not only through the image's `grant service_role to
+                // postgres` (20230201083204_grant_auth_roles_to_postgres.sql), which a later image may drop.
+                const direct = await admin.query(
+                    `select privilege_type from information_schema.role_table_grants
+                      where grantee = 'postgres' and table_schema = 'money_tracker' and table_name = $1 order by 1`, [table]);
+                expect(direct.rows.map((r) => r.privilege_type).sort(), table).toEqual(["DELETE", "INSERT", "SELECT", "UPDATE"]);
+            }
+            // The table editor's reads and writes run (postgres bypasses RLS, so it sees every row).
+            await postgres.query("select * from money_tracker.transactions");
+            await postgres.query("update money_tracker.transactions set description = description where false");
+            await postgres.query("delete from money_tracker.transactions where false");
+            if (world.bootstrap.kind === "fixture") return;
+            // Structure is the program's: altering a table, adding one, or changing a policy is refused.
+            await expect(postgres.query("alter table money_tracker.transactions add column note text")).rejects.toThrow(/must be owner/);
+            await expect(postgres.query("create table money_tracker.scratch (id int)")).rejects.toThrow(/permission denied for schema/);
+            await expect(postgres.query(`alter policy "${(await admin.query("select policyname from pg_policies where schemaname = 'money_tracker' limit 1")).rows[0].policyname}" on money_tracker.transactions using (true)`))
+                .rejects.toThrow(/must be owner|does not exist/);
+            await expect(postgres.query("alter table money_tracker.transactions disable row level security")).rejects.toThrow(/must be owner/);
+        } finally {
+            await postgres.end();
+        }
+    });
+
     it("creates the apps' channel policies on Realtime's realtime.messages", async () => {
         const policies = await admin.query("select count(*)::int as n from pg_policies where schemaname = 'realtime' and tablename = 'messages'");
         expect(policies.rows[0].n).toBeGreaterThan(0);

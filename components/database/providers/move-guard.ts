@@ -1,4 +1,5 @@
-// A trigger on storage.objects that closes the move hole of storage-api < v0.48.3 (issue #11).
+// Triggers on storage.objects that close two holes of storage-api < v0.48.3: the move hole
+// (issue #11, below) and crafted upload types (issue 20 item 2, the second function in the SQL).
 //
 // What those versions send for POST /object/move (src/storage/object.ts, moveObject): an UPDATE of
 // the *source* under the user's RLS, then the *destination* row as an INSERT run as the service
@@ -6,11 +7,13 @@
 // service role's claims replace the user's in request.jwt.claims, so the guard cannot read the
 // user from there. What survives is request.headers (the whole request's headers, with the
 // user's `authorization: Bearer <jwt>`, verified by the service before any SQL) and request.path
-// (`/object/move`); setScope in src/database/connection.ts sets both on every transaction.
+// (request.url as the client sent it, src/http/plugins/db.ts:29); setScope in
+// src/database/connection.ts sets both on every transaction.
 //
 // Rule: on the move route, a destination row (an INSERT, or an UPDATE that renames) must lie in
 // the acting user's folder `<uid>/…`, unless the token's role bypasses RLS anyway (service_role).
-// A refused destination raises 42501, which storage-api answers with 403. An allowed one gets the
+// A refused destination raises 42501, which storage-api answers with HTTP 400, `"statusCode":"403"`
+// in the body (its userStatusCode; README, Storage). An allowed one gets the
 // acting user as owner (the service would write NULL). Uploads, upserts, copies and deletes are
 // other routes and never reach the rule.
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +21,8 @@ import { changedKeys, DbConnection, inTransaction } from "./connection";
 
 export const MOVE_GUARD_FUNCTION = "storage.platform_guard_object_move";
 export const MOVE_GUARD_TRIGGER = "platform_guard_object_move";
+export const MIME_GUARD_FUNCTION = "storage.platform_guard_object_mimetype";
+export const MIME_GUARD_TRIGGER = "platform_guard_object_mimetype";
 
 /** The function and trigger, created or replaced in one transaction. */
 export const MOVE_GUARD_SQL = `
@@ -30,8 +35,12 @@ declare
   claims jsonb := '{}';
   sub text;
 begin
-  -- The router decodes %XX before matching, so the guard decodes too (and cuts query and params).
-  route := split_part(split_part(route, '?', 1), ';', 1);
+  -- request.path is the raw request.url. The router (find-my-way, v7.6 in v0.43.11) first turns an
+  -- absolute-form target 'http(s)://host/...' into its path, then cuts at the first ?, ; or #, then
+  -- decodes %XX before matching; the guard does the same, so every spelling it dispatches to the
+  -- move handler is recognised (issue 20 item 1: the absolute form and '#' reached it unguarded).
+  route := regexp_replace(route, '^[a-z][a-z0-9+.-]*://[^/]*', '');
+  route := split_part(split_part(split_part(route, '?', 1), ';', 1), '#', 1);
   for i in 1..64 loop
     code := substring(route from '%([0-9a-f]{2})');
     exit when code is null;
@@ -74,12 +83,49 @@ begin
 end
 $guard$;
 revoke all on function ${MOVE_GUARD_FUNCTION}() from public;
+
+-- The type storage-api stores for an upload (metadata.mimetype, written as the superuser once the
+-- file is in the backend, src/storage/uploader.ts:101-104) must be exactly one of the bucket's
+-- allowed types, or of a type/* they allow: v0.43.11 checks only the first two '/'-separated parts
+-- (uploader.ts:227-249), so 'image/png/html' passes its check and is served with that type
+-- (issue 20 item 2). Buckets without allowed types are not checked.
+create or replace function ${MIME_GUARD_FUNCTION}() returns trigger
+language plpgsql set search_path = '' as $mime$
+declare
+  allowed text[];
+  mimetype text := lower(new.metadata ->> 'mimetype');
+begin
+  if mimetype is null then
+    return new;
+  end if;
+  select b.allowed_mime_types into allowed from storage.buckets b where b.id = new.bucket_id;
+  if allowed is null or cardinality(allowed) = 0 then
+    return new;
+  end if;
+  if mimetype ~ '^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$' and exists (
+       select 1 from unnest(allowed) a
+        where lower(a) = mimetype or (lower(a) like '%/*' and split_part(lower(a), '/', 1) = split_part(mimetype, '/', 1))) then
+    return new;
+  end if;
+  raise exception using
+    errcode = '22023',
+    message = format('mime type %s is not supported', new.metadata ->> 'mimetype'),
+    detail = format('bucket %s allows exactly: %s', new.bucket_id, array_to_string(allowed, ', ')),
+    hint = 'send one of the bucket''s types as the Content-Type, with no suffix or parameters';
+end
+$mime$;
+revoke all on function ${MIME_GUARD_FUNCTION}() from public;
+drop trigger if exists ${MIME_GUARD_TRIGGER} on storage.objects;
+create trigger ${MIME_GUARD_TRIGGER} before insert or update of metadata on storage.objects
+  for each row execute function ${MIME_GUARD_FUNCTION}();
 drop trigger if exists ${MOVE_GUARD_TRIGGER} on storage.objects;
 create trigger ${MOVE_GUARD_TRIGGER} before insert or update of name, bucket_id on storage.objects
   for each row execute function ${MOVE_GUARD_FUNCTION}();
 `;
 
 export const MOVE_GUARD_DROP_SQL = `
+drop trigger if exists ${MIME_GUARD_TRIGGER} on storage.objects;
+drop function if exists ${MIME_GUARD_FUNCTION}();
 drop trigger if exists ${MOVE_GUARD_TRIGGER} on storage.objects;
 drop function if exists ${MOVE_GUARD_FUNCTION}();
 `;

@@ -130,7 +130,7 @@ export class StorageReplay {
     }
 
     /** Uploader.canUpload then completeUpload (src/storage/uploader.ts:39-63, 132-166). */
-    private async upload(req: Request, bucket: string, name: string, upsert: boolean) {
+    private async upload(req: Request, bucket: string, name: string, upsert: boolean, mimetype = "image/png") {
         const owner = req.user.payload.sub;
         await this.transaction(req, "user", async () => {
             if (upsert) await this.upsertObject(bucket, name, "1", owner);
@@ -140,13 +140,13 @@ export class StorageReplay {
         await this.transaction(req, "user", async () => {
             await this.q("SELECT pg_advisory_xact_lock($1)", [42]);
             await this.asSuperUserInside(req, () => this.findObject(bucket, name, "id, version, metadata", true));
-            await this.asSuperUserInside(req, () => this.upsertObject(bucket, name, `v-${Date.now()}`, owner, { size: 1, mimetype: "image/png" }));
+            await this.asSuperUserInside(req, () => this.upsertObject(bucket, name, `v-${Date.now()}`, owner, { size: 1, mimetype }));
         });
     }
 
     /** POST /object/:bucket/*, no x-upsert (object.ts:56-73). */
-    uploadNew(req: Request, bucket: string, name: string): Promise<Outcome> {
-        return this.run(() => this.upload(req, bucket, name, false));
+    uploadNew(req: Request, bucket: string, name: string, mimetype?: string): Promise<Outcome> {
+        return this.run(() => this.upload(req, bucket, name, false, mimetype));
     }
 
     /** POST with x-upsert: true, or PUT /object/:bucket/* (object.ts:75-101): an update under RLS first. */

@@ -37,6 +37,11 @@ export interface WorldOptions {
     release?: Release;
     /** Force the hand-written fixture (for comparing the two; reported like a missing source). */
     fixture?: boolean;
+    /**
+     * Leave out services.sql, the stand-in for GoTrue's and Storage's own migrations: for the
+     * services tier, which runs the services themselves after the image's scripts.
+     */
+    withoutServicesSql?: boolean;
 }
 
 const reported = new Set<string>();
@@ -63,9 +68,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const result = await bootstrapFromImage({ release, password: pg.password, connect: (role) => pg.connectAs(role) });
     // The image demotes postgres; supabase_admin is its superuser from here on.
     pg.superuser = "supabase_admin";
-    const admin = await pg.connect();
-    await admin.query(SERVICES_SQL);
-    await admin.end();
+    if (!options.withoutServicesSql) {
+        const admin = await pg.connect();
+        await admin.query(SERVICES_SQL);
+        await admin.end();
+    }
     return { pg, target: { host: "127.0.0.1", port: pg.port }, release, bootstrap: { kind: "image", result } };
 }
 

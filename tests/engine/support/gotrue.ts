@@ -14,9 +14,9 @@ export interface RunningGoTrue {
 }
 
 /** Runs the binary with no subcommand, as the image's CMD does: migrations, then serve. Resolves once /health answers. */
-export async function startGoTrue(env: Record<string, string>): Promise<RunningGoTrue> {
+export async function startGoTrue(env: Record<string, string>, binary = GOTRUE): Promise<RunningGoTrue> {
     const port = await freePort();
-    const child: ChildProcess = spawn(GOTRUE, [], {
+    const child: ChildProcess = spawn(binary, [], {
         env: { PATH: process.env.PATH ?? "", ...env, GOTRUE_API_HOST: "127.0.0.1", GOTRUE_API_PORT: String(port) },
         stdio: ["ignore", "pipe", "pipe"],
     });
