@@ -47,6 +47,21 @@ export interface AppDatabaseArgs {
     dashboardRole?: string;
 }
 
+/**
+ * Builds resources one after another. The postgresql provider locks per grantee (and per database),
+ * not per object, so two grants on one schema, table or default-privileges row at once can fail
+ * with "tuple concurrently updated" (seen on `pulumi destroy` against the real provider). Chained,
+ * the engine creates them in order and deletes them in reverse order.
+ */
+export function inOrder() {
+    let last: pulumi.Resource | undefined;
+    return <T extends pulumi.Resource>(make: (after: pulumi.Resource[]) => T): T => {
+        const made = make(last ? [last] : []);
+        last = made;
+        return made;
+    };
+}
+
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 
 export class AppDatabase extends pulumi.ComponentResource {
@@ -66,7 +81,6 @@ export class AppDatabase extends pulumi.ComponentResource {
         this.schema = new postgresql.Schema(`${name}-schema`, {
             name: app.schema, owner: OBJECT_OWNER, database: DATABASE, dropCascade: false,
         }, { ...pg, dependsOn: args.databaseReady, retainOnDelete: true });
-        const inSchema = { ...pg, dependsOn: [this.schema] };
 
         const role = this.serviceRole = new postgresql.Role(`${name}-service-role`, {
             name: serviceRole, login: false, inherit: false, bypassRowLevelSecurity: true,
@@ -77,10 +91,11 @@ export class AppDatabase extends pulumi.ComponentResource {
         }, pg);
 
         const dashboard = args.dashboardRole && args.dashboardRole !== OBJECT_OWNER ? args.dashboardRole : undefined;
+        const onSchema = inOrder();
         for (const grantee of [...API_ROLES, serviceRole, ...(dashboard ? [dashboard] : [])]) {
-            new postgresql.Grant(`${name}-usage-${grantee}`, {
+            onSchema((after) => new postgresql.Grant(`${name}-usage-${grantee}`, {
                 database: DATABASE, schema: this.schema.name, role: grantee, objectType: "schema", privileges: ["USAGE"],
-            }, { ...pg, dependsOn: [this.schema, role] });
+            }, { ...pg, dependsOn: [this.schema, role, ...after] }));
         }
 
         // Tables created later (outside this file) are the backend's alone until declared here
@@ -93,10 +108,11 @@ export class AppDatabase extends pulumi.ComponentResource {
             ["service_role", "function", ["EXECUTE"]],
             [serviceRole, "table", SERVICE_ROLE_TABLE_PRIVILEGES],
         ];
+        const defaultsInOrder = inOrder();
         for (const [grantee, objectType, privileges] of defaults) {
-            new postgresql.DefaultPrivileges(`${name}-default-${objectType}-${grantee}`, {
+            defaultsInOrder((after) => new postgresql.DefaultPrivileges(`${name}-default-${objectType}-${grantee}`, {
                 database: DATABASE, schema: this.schema.name, owner: OBJECT_OWNER, role: grantee, objectType, privileges,
-            }, { ...inSchema, dependsOn: [this.schema, role] });
+            }, { ...pg, dependsOn: [this.schema, role, ...after] }));
         }
 
         const allTables: pulumi.Resource[] = [];
@@ -154,10 +170,11 @@ export class AppDatabase extends pulumi.ComponentResource {
             [serviceRole]: SERVICE_ROLE_TABLE_PRIVILEGES,
             ...(dashboard ? { [dashboard]: DASHBOARD_TABLE_PRIVILEGES } : {}),
         };
+        const onTable = inOrder();
         for (const [grantee, privileges] of Object.entries(grants)) {
-            new postgresql.Grant(`${name}-${table.name}-${grantee}`, {
+            onTable((after) => new postgresql.Grant(`${name}-${table.name}-${grantee}`, {
                 database: DATABASE, schema, role: grantee, objectType: "table", objects: [table.name], privileges,
-            }, { ...pg, dependsOn: [created, this.serviceRole] });
+            }, { ...pg, dependsOn: [created, this.serviceRole, ...after] }));
         }
     }
 }

@@ -194,3 +194,26 @@ describe("an app listed in config without a definition file", () => {
         expect(run.resources.some((r) => r.name.startsWith("money_tracker"))).toBe(false);
     });
 });
+
+describe("grants on one object are applied one at a time", () => {
+    // The postgresql provider locks per grantee, not per object: two grants revoking on one schema
+    // or table at once failed `pulumi destroy` with "tuple concurrently updated" (engine tier).
+    it("every schema, table and default-privileges row's grants form a single chain of dependencies", async () => {
+        for (const label of ["dev", "dev@v0.8.2"]) {
+            const run = await runStack("dev", label.endsWith("v0.8.2") ? { overrides: { release: "v0.8.2" } } : {});
+            const groups = new Map<string, RecordedResource[]>();
+            const add = (key: string, r: RecordedResource) => groups.set(key, [...(groups.get(key) ?? []), r]);
+            for (const r of resourcesOfType(run, "postgresql:index/grant:Grant")) {
+                add(`${r.inputs.schema} ${r.inputs.objectType} ${JSON.stringify(r.inputs.objects ?? [])}`, r);
+            }
+            for (const r of resourcesOfType(run, "postgresql:index/defaultPrivileges:DefaultPrivileges")) add(`${r.inputs.schema} defaults`, r);
+            expect(groups.size).toBeGreaterThan(5);
+            for (const [key, members] of groups) {
+                const urns = new Set(members.map((m) => m.urn));
+                const within = members.map((m) => m.dependencies.filter((d) => urns.has(d)).length).sort();
+                // A chain: one head with no predecessor in the group, every other member after exactly one.
+                expect(within, `${label}: ${key}`).toEqual([0, ...Array(members.length - 1).fill(1)]);
+            }
+        }
+    });
+});

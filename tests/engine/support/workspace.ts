@@ -53,6 +53,16 @@ export async function engineStack(ws: EngineWorkspace, name: string, config: Rec
     return stack;
 }
 
+/**
+ * The top-level inputs that differ, as `pulumi preview` shows them (`[diff: ~using]`): a dynamic
+ * provider's diff reports only that something changed (the Node.js dynamic-provider host sends no
+ * property list), so the CLI, and this, compare the old and new inputs.
+ */
+function changedInputs(olds: Record<string, unknown> | undefined, news: Record<string, unknown> | undefined): string[] {
+    if (!olds || !news) return [];
+    return [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+}
+
 /** Per-resource steps of a preview or update, from the engine's event stream. */
 export class StepLog {
     readonly steps: { urn: string; type: string; op: OpType; diffs: string[] }[] = [];
@@ -61,7 +71,7 @@ export class StepLog {
 
     readonly onEvent = (event: EngineEvent) => {
         const pre = event.resourcePreEvent?.metadata;
-        if (pre) this.steps.push({ urn: pre.urn, type: pre.type, op: pre.op, diffs: pre.diffs ?? [] });
+        if (pre) this.steps.push({ urn: pre.urn, type: pre.type, op: pre.op, diffs: pre.diffs?.length ? pre.diffs : changedInputs(pre.old?.inputs, pre.new?.inputs) });
         if (event.diagnosticEvent) this.diagnostics.push(event.diagnosticEvent.message);
         const p = event.policyEvent;
         if (p) this.policyViolations.push({ policy: p.policyName, level: p.enforcementLevel, urn: p.resourceUrn, message: p.message });
