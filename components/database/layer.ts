@@ -80,9 +80,12 @@ export class DatabaseLayer extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: ready });
 
         for (const extension of EXTENSIONS) {
+            // Retained: the image creates these too, and its own objects use them (storage.objects.id
+            // defaults to extensions.uuid_generate_v4() on 15.1.1.78), so dropping one on destroy fails
+            // or breaks the services; seen against the real provider and the image's scripts.
             new postgresql.Extension(`${name}-extension-${extension}`, {
                 name: extension, schema: "extensions", database: DATABASE,
-            }, { parent: this, provider: this.provider, dependsOn: ready });
+            }, { parent: this, provider: this.provider, dependsOn: ready, retainOnDelete: true });
         }
 
         // storage-api < v0.48.3 writes a move's destination as the service role (issue #11):

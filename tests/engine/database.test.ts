@@ -248,7 +248,8 @@ for (const { release, namespace } of RELEASES) {
             expect(await managedObjects(sandbox.kubeconfig, namespace)).toEqual([]);
             const left = await claims(sandbox.kubeconfig, namespace);
             expect(left.every((c) => c.startsWith("data-postgres-") || c.startsWith("config-postgres-"))).toBe(true);
-            // Retained in the database (docs): every app's schema and tables with their rows.
+            // Retained in the database (docs): the extensions, and every app's schema and tables with their rows.
+            expect((await db.query("select count(*)::int as n from pg_extension where extname in ('uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm')")).rows[0].n).toBe(4);
             for (const app of apps) {
                 for (const table of appDefinition(app).tables) {
                     expect((await db.query("select to_regclass($1) as t", [`${app}.${table.name}`])).rows[0].t).not.toBeNull();
