@@ -29,7 +29,7 @@ const wall = new WallTimes();
 const timed = <T>(label: string, fn: () => Promise<T>) => wall.timed(label, fn);
 
 /** The release whose gotrue tag the built GoTrue is (tools/versions.sh GOTRUE_VERSION). */
-const GOTRUE_RELEASE: string = "v0.8.2";
+const GOTRUE_RELEASE: Release = "v0.8.2";
 const haveGotrue = fs.existsSync(GOTRUE);
 if (!haveGotrue) console.log(`database tier: the real GoTrue scenario is skipped: no ${GOTRUE} (npm run tools -- --list says what it needs)`);
 
