@@ -99,9 +99,14 @@ export function sandboxStatus(layout = sandboxLayout()): { name: string; pid?: n
 
 function printStatus(layout: SandboxLayout) {
     for (const p of sandboxStatus(layout)) {
-        console.log(`  ${p.name.padEnd(24)} ${p.pid ? `running (pid ${p.pid})` : "stopped"}   ${p.log}`);
+        // A log path only where there is a log: a process that never started has none.
+        console.log(`  ${p.name.padEnd(24)} ${p.pid ? `running (pid ${p.pid})` : "stopped"}${fs.existsSync(p.log) ? `   ${p.log}` : ""}`);
     }
 }
+
+/** Whether `npm run sandbox -- start` ever ran with this layout (and its state was not removed). */
+const started = (layout: SandboxLayout) => fs.existsSync(layout.kubeconfig);
+const notStarted = (layout: SandboxLayout) => `sandbox: not started (no state in ${layout.stateDir}); start it with: npm run sandbox -- start`;
 
 async function main(argv: string[]) {
     const [command, ...flags] = argv;
@@ -128,12 +133,23 @@ async function main(argv: string[]) {
             return;
         }
         case "env": {
-            // For trying the program by hand: eval "$(npm run -s sandbox -- env)"
+            // For trying the program by hand: eval "$(npm run -s sandbox -- env)". Only for a started
+            // sandbox: the host-bin directory lives in its state, which stop removes.
+            if (!started(layout)) {
+                console.error(notStarted(layout));
+                process.exitCode = 3;
+                return;
+            }
             const hostBin = writeHostBin(path.join(layout.stateDir, "host-bin"));
             for (const [key, value] of Object.entries(sandboxEnv(layout, hostBin))) console.log(`export ${key}='${value}'`);
             return;
         }
         case "status":
+            if (!started(layout)) {
+                console.log(notStarted(layout));
+                process.exitCode = 3;
+                return;
+            }
             console.log(`sandbox state: ${layout.stateDir}`);
             printStatus(layout);
             {

@@ -91,6 +91,20 @@ describe("tool table and sandbox layout", () => {
         }
     });
 
+    it("status and env on a sandbox that never started say so, name the start command and write nothing", () => {
+        const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-never-")), "state");
+        const run = (command: string) => spawnSync(path.join(__dirname, "../../node_modules/.bin/tsx"), [path.join(__dirname, "../../sandbox/index.ts"), command], {
+            env: { ...process.env, SUPABASE_PLATFORM_SANDBOX: state }, encoding: "utf8",
+        });
+        for (const command of ["status", "env"]) {
+            const r = run(command);
+            expect(r.status, command).toBe(3);
+            expect(`${r.stdout}${r.stderr}`.trim()).toBe(`sandbox: not started (no state in ${state}); start it with: npm run sandbox -- start`);
+        }
+        expect(fs.existsSync(state)).toBe(false);
+        fs.rmSync(path.dirname(state), { recursive: true, force: true });
+    });
+
     it("refuses a privileged or malformed port override, naming the variable", () => {
         expect(() => sandboxLayout({ SANDBOX_APISERVER_PORT: "443" })).toThrow(/SANDBOX_APISERVER_PORT=443/);
         expect(() => sandboxLayout({ SANDBOX_POSTGRES_PORT: "x" })).toThrow(/SANDBOX_POSTGRES_PORT=x/);
