@@ -2,7 +2,6 @@
 // builds (optional components), each started on this machine with the env the program renders for
 // its Deployment, secrets resolved from the run's own Secrets, and only the addresses changed: the
 // in-cluster PostgreSQL Service becomes the test server, the listen port a free one.
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
@@ -12,6 +11,7 @@ import { toolsBin, toolVersions } from "../../../tools/paths";
 import { ProgramRun } from "../../../offline/engine";
 import { findManifest } from "../../support/program";
 import { freePort } from "../../support/postgres";
+import { RunningProcess, startHttpProcess } from "../../support/http-process";
 
 const V = toolVersions();
 
@@ -89,50 +89,11 @@ export function pointAtLocalDatabase(env: Record<string, string>, namespace: str
     return out;
 }
 
-export interface RunningService {
-    url: string;
-    port: number;
-    pid: number;
-    log(): string;
-    stop(): Promise<void>;
-}
+export type RunningService = RunningProcess;
 
-/** Spawns a launcher with env (PATH added), waits until `health` answers 200 on the port. */
+/** Spawns a built service with env (PATH and HOME added), waits until `health` answers 200 on the port. */
 export async function startService(binary: string, env: Record<string, string>, port: number, health: string, timeoutMs = 180_000): Promise<RunningService> {
-    const child: ChildProcess = spawn(binaryPath(binary), [], {
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let log = "";
-    child.stdout!.on("data", (d) => (log += d));
-    child.stderr!.on("data", (d) => (log += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    let exitCode: number | null | undefined;
-    void exited.then((code) => (exitCode = code));
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        if (exitCode !== undefined) throw new Error(`${binary} exited ${exitCode} before ${health} answered:\n${log.slice(-4000)}`);
-        try {
-            const res = await fetch(`${url}${health}`);
-            if (res.ok) break;
-        } catch {
-            // not listening yet
-        }
-        if (Date.now() > deadline) {
-            child.kill("SIGKILL");
-            throw new Error(`${binary} did not answer ${health} in ${timeoutMs / 1000} s:\n${log.slice(-4000)}`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    return {
-        url, port, pid: child.pid!,
-        log: () => log,
-        async stop() {
-            if (exitCode === undefined) child.kill("SIGTERM");
-            await exited;
-        },
-    };
+    return startHttpProcess(binaryPath(binary), { HOME: process.env.HOME ?? "/tmp", ...env }, port, health, timeoutMs);
 }
 
 export { freePort };
