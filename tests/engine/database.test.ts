@@ -63,7 +63,6 @@ for (const { release, namespace } of RELEASES) {
         let stack: Stack;
         let db: Client;
         let apps: string[];
-        const admin = () => ({ port: layout.postgresPort });
 
         beforeAll(async () => {
             sandbox = await startSandbox(layout, { release });
@@ -130,7 +129,7 @@ for (const { release, namespace } of RELEASES) {
         if (release === GOTRUE_RELEASE) it.skipIf(!haveGotrue)(`the real GoTrue ${toolVersions().GOTRUE_VERSION}, with the env its Deployment got, signs a user in on the database the engine built, and RLS keeps the user to their rows`, async () => {
             const env = await resolvedEnv(sandbox.kubeconfig, namespace, "gotrue", "gotrue");
             // The in-cluster database address, pointed at the PostgreSQL the tunnel reached.
-            env.GOTRUE_DB_DATABASE_URL = env.GOTRUE_DB_DATABASE_URL.replace(/@[^/@]+\//, `@127.0.0.1:${admin().port}/`);
+            env.GOTRUE_DB_DATABASE_URL = env.GOTRUE_DB_DATABASE_URL.replace(/@[^/@]+\//, `@127.0.0.1:${layout.postgresPort}/`);
             const gotrue = await startGoTrue(env);
             try {
                 const serviceKey = String((await stack.outputs()).serviceRoleKey.value);
@@ -142,7 +141,7 @@ for (const { release, namespace } of RELEASES) {
                 const me = await call(gotrue.url, "GET", "/user", { apikey: serviceKey, authorization: `Bearer ${signedIn.json.access_token}` });
                 expect(me.json.id).toBe(created.json.id);
                 // As PostgREST would run the user's request: authenticator, then the token's role and claims.
-                const authenticator = new Client({ host: "127.0.0.1", port: admin().port, user: "authenticator", database: "postgres",
+                const authenticator = new Client({ host: "127.0.0.1", port: layout.postgresPort, user: "authenticator", database: "postgres",
                     password: await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD") });
                 await authenticator.connect();
                 const asUser = async (sub: string, sql: string) => {
@@ -199,7 +198,7 @@ for (const { release, namespace } of RELEASES) {
 
         it("a rotation bump sets every login role's new password through the provider, the services roll, and the old password no longer logs in", async () => {
             const before = await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD");
-            expect(await logsIn(admin().port, "authenticator", before)).toBe(true);
+            expect(await logsIn(layout.postgresPort, "authenticator", before)).toBe(true);
             await stack.setConfig("supabase-platform:rotation", { value: "1" });
             const log = new StepLog();
             const result = await stack.up({ onEvent: log.onEvent });
@@ -207,8 +206,8 @@ for (const { release, namespace } of RELEASES) {
             const after = await secretValue(sandbox.kubeconfig, namespace, "POSTGRES_PASSWORD");
             expect(after).not.toBe(before);
             for (const role of ["authenticator", "supabase_auth_admin", "supabase_storage_admin"]) {
-                expect(await logsIn(admin().port, role, after)).toBe(true);
-                expect(await logsIn(admin().port, role, before)).toBe(false);
+                expect(await logsIn(layout.postgresPort, role, after)).toBe(true);
+                expect(await logsIn(layout.postgresPort, role, before)).toBe(false);
             }
             const rolled = log.steps.filter((s) => s.op === "update" && s.type === "kubernetes:apps/v1:Deployment").map((s) => s.urn.split("::").pop());
             expect(rolled).toEqual(expect.arrayContaining(["gotrue", "rest", "storage", "meta"]));
