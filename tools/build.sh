@@ -99,7 +99,7 @@ SNAPSHOT_BUILDS=(
     "storage-v1|supabase/storage|$STORAGE_V1_VERSION|$STORAGE_V1_COMMIT|-"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
-EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
+EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
 
 # unavailable NAME: one line per snapshot the component needs and lacks; nothing when it can be built.
 unavailable() {
@@ -423,6 +423,8 @@ if [[ "$mode" == check ]]; then
     else echo "tools: gotrue (optional) not built; build it with: npm run tools -- --only gotrue"; fi
     for entry in "${COMPONENTS[@]}"; do have_all "${entry#*:}" || missing+=("${entry%%:*}"); done
     if ((${#missing[@]})); then
+        # A component built from a snapshot names what it needs first (repository, tag, clone command).
+        for name in "${missing[@]}"; do unavailable "$name" | sed 's/^/tools: /' >&2; done
         echo "tools: missing ${missing[*]} in $TOOLS_BIN; build them with: npm run tools" >&2; exit 1
     fi
     echo "tools: all present in $TOOLS_BIN"; exit 0

@@ -57,6 +57,9 @@ describe("tool table and sandbox layout", () => {
             expect(empty.status).toBe(1);
             expect(empty.lines.filter((l) => noSnapshot.test(l))).toHaveLength(1);
             expect(empty.lines.at(-1)).toMatch(/^tools: missing kwok etcd pulumi language-nodejs kubernetes-provider postgresql-provider kubernetes in /);
+            // Each component built from a snapshot says which repository and tag it needs, and how to get it.
+            expect(empty.lines.filter((l) => /^tools: (language-nodejs|postgresql-provider) needs a snapshot of .* git clone --bare /.test(l)).map((l) => l.split(" ")[1]))
+                .toEqual(["language-nodejs", "postgresql-provider", "postgresql-provider"]);
             fs.mkdirSync(path.join(cache, "bin"), { recursive: true });
             for (const b of REQUIRED_BINARIES) fs.writeFileSync(path.join(cache, "bin", b), "#!/bin/sh\n", { mode: 0o755 });
             const complete = check();
