@@ -46,3 +46,13 @@ export async function startHttpProcess(command: string, env: Record<string, stri
         },
     };
 }
+
+/** A response's body as JSON when it parses, else as text (services answer errors in either). */
+export async function jsonOrText(res: Response): Promise<any> {
+    const text = await res.text();
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}

@@ -3,7 +3,7 @@
 import * as path from "path";
 import { toolsBin } from "../../../tools/paths";
 import { freePort } from "../../support/postgres";
-import { RunningProcess, startHttpProcess } from "../../support/http-process";
+import { jsonOrText, RunningProcess, startHttpProcess } from "../../support/http-process";
 
 export const GOTRUE = path.join(toolsBin(), "gotrue");
 
@@ -21,13 +21,6 @@ export async function call(base: string, method: string, route: string, headers:
         headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
         body: body ? JSON.stringify(body) : undefined,
     });
-    const text = await res.text();
-    let json: any;
-    try {
-        json = JSON.parse(text);
-    } catch {
-        json = text;
-    }
-    return { status: res.status, json };
+    return { status: res.status, json: await jsonOrText(res) };
 }
 

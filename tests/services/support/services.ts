@@ -11,7 +11,7 @@ import { toolsBin, toolVersions } from "../../../tools/paths";
 import { ProgramRun } from "../../../offline/engine";
 import { findManifest } from "../../support/program";
 import { freePort } from "../../support/postgres";
-import { RunningProcess, startHttpProcess } from "../../support/http-process";
+import { jsonOrText, RunningProcess, startHttpProcess } from "../../support/http-process";
 
 const V = toolVersions();
 
@@ -121,14 +121,7 @@ export async function http(base: string, method: string, route: string, headers:
         headers: { ...headers, ...(raw ? { "content-type": raw.contentType } : body !== undefined ? { "content-type": "application/json" } : {}) },
         body: raw ? raw.body : body !== undefined ? JSON.stringify(body) : undefined,
     });
-    const text = await res.text();
-    let json: any;
-    try {
-        json = JSON.parse(text);
-    } catch {
-        json = text;
-    }
-    return { status: res.status, json, headers: res.headers };
+    return { status: res.status, json: await jsonOrText(res), headers: res.headers };
 }
 
 /** Backends connected as `role` right now (client backends only). */
