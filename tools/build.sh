@@ -41,7 +41,8 @@ COMPONENTS=(
 # Optional: a missing one does not fail --check; the engine tier skips what needs it, in one line.
 OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION"
     "meta-seed:meta-$META_SEED_VERSION" "meta-v1:meta-$META_V1_VERSION"
-    "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION")
+    "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION"
+    "wal-g:wal-g-$WALG_VERSION")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
@@ -97,6 +98,7 @@ SNAPSHOT_BUILDS=(
     "meta-v1|supabase/postgres-meta|$META_V1_VERSION|$META_V1_COMMIT|-"
     "storage-seed|supabase/storage|$STORAGE_SEED_VERSION|$STORAGE_SEED_COMMIT|-"
     "storage-v1|supabase/storage|$STORAGE_V1_VERSION|$STORAGE_V1_COMMIT|-"
+    "wal-g|wal-g/wal-g|$WALG_VERSION|$WALG_COMMIT|$WALG_MODULE@$WALG_VERSION"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
 EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
@@ -367,6 +369,30 @@ build_storage_v1() {
         "Node $("$n" --version) from npm $NODE24_PACKAGE; pg-boss 10.3.2 from the registry instead of supabase's fork (build without its type check); fs-xattr compiled; v0.8.2 pins $STORAGE_V1_PINNED, not in the snapshot: skew $STORAGE_V1_PINNED -> $STORAGE_V1_VERSION" storage-v1
 }
 
+# wal-g's `main/pg` at the images' tag (tools/versions.sh says why one version serves both releases),
+# built as its Makefile's pg_build does (version, revision and date stamped into cmd/pg). cgo is on:
+# its zstd compressor (DataDog/zstd) is C, bundled in the module. The brotli and libsodium tags the
+# image adds need system C libraries and are left out, so brotli compression and libsodium
+# encryption are absent from this build (the rendered settings use neither). --version is checked.
+build_wal_g() {
+    local version="$WALG_VERSION" commit="$WALG_COMMIT" bin="wal-g-$WALG_VERSION" src d="$TOOLS_WORK/wal-g" refused reported
+    refused="$(proxy_refusal "$WALG_MODULE@$version")"
+    src="$(checked_snapshot wal-g/wal-g "$version" "$commit")"
+    rm -rf "$d"; export_tree "$src" "$commit" "$d/src" go.mod go.sum cmd internal pkg utility main/pg
+    grep -qx "module $WALG_MODULE" "$d/src/go.mod" || { echo "$d/src/go.mod is not module $WALG_MODULE"; return 1; }
+    (cd "$d/src" && GOFLAGS= go mod download \
+        && CGO_ENABLED=1 GOFLAGS= go build -buildvcs=false -trimpath -o "$d/wal-g" \
+            -ldflags "-s -w -X $WALG_MODULE/cmd/pg.walgVersion=$version -X $WALG_MODULE/cmd/pg.gitRevision=${commit:0:7} -X $WALG_MODULE/cmd/pg.buildDate=snapshot" \
+            ./main/pg)
+    reported="$("$d/wal-g" --version 2>/dev/null | awk '{print $3}')"
+    [[ "$reported" == "$version" ]] || { echo "the built binary reports '$reported', not $version"; return 1; }
+    printf '%s %s\n' "$version" "$commit" > "$TOOLS_BIN/$bin.version"
+    mv "$d/wal-g" "$TOOLS_BIN/$bin"
+    record_source wal-g "snapshot wal-g/wal-g tag $version (commit ${commit:0:12}), main/pg with cgo for zstd, without the brotli and libsodium tags; proxy: ${refused:-served}"
+    rm -rf "$d"
+    echo "installed $TOOLS_BIN/$bin ($reported, commit $commit)"
+}
+
 version_of() {
     case "$1" in
         kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi|language-nodejs) echo "$PULUMI_VERSION" ;;
@@ -379,6 +405,7 @@ version_of() {
         meta-v1) echo "$META_V1_VERSION (optional; pinned $META_V1_PINNED)" ;;
         storage-seed) echo "$STORAGE_SEED_VERSION (optional)" ;;
         storage-v1) echo "$STORAGE_V1_VERSION (optional; pinned $STORAGE_V1_PINNED)" ;;
+        wal-g) echo "$WALG_VERSION (optional)" ;;
     esac
 }
 
@@ -405,9 +432,10 @@ table() {
 
 if [[ "$mode" == list ]]; then table; exit 0; fi
 if [[ "$mode" == check-services ]]; then
-    # The services tier (npm run test:services) needs every service build of both releases.
+    # The services tier (npm run test:services) needs every service build of both releases, and
+    # wal-g for its point-in-time recovery test.
     for entry in "${OPTIONAL[@]}"; do
-        [[ "${entry%%:*}" == gotrue* || "${entry%%:*}" == meta-* || "${entry%%:*}" == storage-* ]] || continue
+        [[ "${entry%%:*}" == gotrue* || "${entry%%:*}" == meta-* || "${entry%%:*}" == storage-* || "${entry%%:*}" == wal-g ]] || continue
         if ! have_component "${entry%%:*}" "${entry#*:}"; then
             why="$(unavailable "${entry%%:*}" | head -n 1)"
             echo "tools: ${entry%%:*} not built (${why:-build it with: npm run tools -- --only ${entry%%:*}})"; exit 1

@@ -57,6 +57,15 @@ META_SEED_COMMIT=7e7d114636164e8550cad71e5ef69df11b9882fb
 META_V1_PINNED=v0.99.0
 META_V1_VERSION=v0.98.0
 META_V1_COMMIT=641831e0555d8f9eab278014956ec2cf1ee1174d
+# Optional: wal-g, the point-in-time recovery tool the database image ships (issue #24). The seed's
+# supabase/postgres 15.1.1.78 builds v2.0.1 (Dockerfile ARG wal_g_release, ansible/vars.yml
+# wal_g_release); at f183a83, the source the 17.6.1.136 image is replayed from, the repository's only
+# wal-g is nix/packages/wal-g.nix `wal-g-2` = 2.0.1 (the AMI links it as /usr/local/bin/wal-g;
+# Dockerfile-17 installs no wal-g). One version for both releases, so one binary. The image builds
+# `main/pg` with the brotli and libsodium tags (cgo); built here without cgo, those two are absent.
+WALG_VERSION=v2.0.1
+WALG_COMMIT=b7d53dd74d92dd92dce224190361ad0607d680e2
+WALG_MODULE=github.com/wal-g/wal-g
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(
