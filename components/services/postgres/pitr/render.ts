@@ -156,6 +156,7 @@ export const SELECT_BACKUP_SCRIPT = [
     "set -eu",
     'if [ -n "${PITR_TARGET_TIME:-}" ] && [ -n "${PITR_TARGET_LSN:-}" ]; then echo "set PITR_TARGET_TIME or PITR_TARGET_LSN, not both" >&2; exit 1; fi',
     'if [ -n "${PITR_TARGET_TIME:-}" ]; then',
+    '  if ! echo "$PITR_TARGET_TIME" | grep -Eq \'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\'; then echo "PITR_TARGET_TIME must be UTC in RFC 3339 with seconds, e.g. 2026-12-07T14:04:00Z" >&2; exit 1; fi',
     "  backup=`TZ=UTC wal-g backup-list | awk -v t=\"$PITR_TARGET_TIME\" 'NR > 1 && $1 ~ /^base_/ && $2 <= t && $2 >= best { best = $2; b = $1 } END { print b }'`",
     'elif [ -n "${PITR_TARGET_LSN:-}" ]; then',
     // LSN X/Y as one number: X * 2^32 + Y (hex halves through printf, as POSIX sh can).
@@ -186,7 +187,12 @@ export const RESTORE_SCRIPT = [
     'wal-g backup-fetch "$PITR_RESTORE_PGDATA" "$PITR_BACKUP"',
     "{",
     `  echo "restore_command = '${RESTORE_COMMAND.replace(/"/g, '\\"')}'"`,
-    '  if [ -n "${PITR_TARGET_TIME:-}" ]; then echo "recovery_target_time = \'$PITR_TARGET_TIME\'"; else echo "recovery_target_lsn = \'$PITR_TARGET_LSN\'"; fi',
+    // PostgreSQL refuses the `Z` of RFC 3339 in recovery_target_time at start-up (seen on 15 and 17):
+    // the same instant is written with a numeric offset.
+    '  if [ -n "${PITR_TARGET_TIME:-}" ]; then',
+    "    at=`echo \"$PITR_TARGET_TIME\" | sed 's/T/ /; s/Z$/+00/'`",
+    '    echo "recovery_target_time = \'$at\'"',
+    '  else echo "recovery_target_lsn = \'$PITR_TARGET_LSN\'"; fi',
     "  echo \"recovery_target_action = 'promote'\"",
     // The backup's own timeline: a trial restore promoted earlier must not lead this one astray.
     "  echo \"recovery_target_timeline = 'current'\"",
