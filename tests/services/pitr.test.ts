@@ -183,6 +183,7 @@ describe.each(MAJORS)("point-in-time recovery with wal-g $release (PostgreSQL $m
         // What T2 left: the roles and policies the restore must bring back unchanged.
         const rolesAtT2 = (await admin.query("SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls FROM pg_roles ORDER BY rolname")).rows;
         const policiesAtT2 = (await admin.query("SELECT schemaname, tablename, policyname, roles::text, cmd, qual FROM pg_policies ORDER BY 1, 2, 3")).rows;
+        const lsnAfterT2 = (await admin.query("SELECT pg_current_wal_insert_lsn()::text AS lsn")).rows[0].lsn as string;
         // The target: the next whole second after T2, with T3 committed over a second later.
         const t2 = Date.now();
         const target = new Date(Math.ceil((t2 + 1) / 1000) * 1000);
@@ -237,6 +238,26 @@ describe.each(MAJORS)("point-in-time recovery with wal-g $release (PostgreSQL $m
         } finally {
             await restored.stop();
         }
+        // The same by LSN (step 2a's other branch): the WAL position right after T2's commit.
+        const byLsn = path.join(work, `restored-lsn-${major}`);
+        const lsnBackup = (await runScript(runbookScript("select-backup"), { ...baseEnv, PITR_TARGET_LSN: lsnAfterT2 })).stdout.trim().split("\n").pop()!;
+        expect(lsnBackup).toBe(backupName);
+        await runScript(runbookScript("restore"), { ...baseEnv, PITR_TARGET_LSN: lsnAfterT2, PITR_BACKUP: lsnBackup, PITR_RESTORE_PGDATA: byLsn });
+        const restoredByLsn = await startExistingServer({ major, dataDir: byLsn, socketDir: restoreSockets, env: baseEnv, user: "supabase_admin" });
+        try {
+            const client = await restoredByLsn.connect("supabase_admin");
+            expect((await client.query("SELECT id FROM app.notes ORDER BY id")).rows).toEqual([{ id: 1 }, { id: 2 }]);
+            expect((await client.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'created_at_t3'")).rows[0].n).toBe(0);
+            await client.end();
+        } finally {
+            await restoredByLsn.stop();
+        }
+        // Never into a directory that holds a database: the restore step refuses, touching nothing.
+        await expect(runScript(runbookScript("restore"), { ...baseEnv, PITR_TARGET_LSN: lsnAfterT2, PITR_BACKUP: lsnBackup, PITR_RESTORE_PGDATA: byLsn }))
+            .rejects.toThrow(/refusing: .* already holds a database/);
+        await expect(runScript(runbookScript("restore"), { ...baseEnv, PGDATA: dataDir, PITR_TARGET_LSN: lsnAfterT2, PITR_BACKUP: lsnBackup, PITR_RESTORE_PGDATA: dataDir }))
+            .rejects.toThrow(/refusing: .* live data directory/);
+
         const segments = walAfter.wal.filter((w) => !walBefore.wal.includes(w)).length;
         console.log(`pitr ${release} (PostgreSQL ${major}): database ${(databaseBytes / 2 ** 20).toFixed(1)} MiB; archive holds ${walAfter.wal.length} WAL segments, `
             + `${(walAfter.bytes / 2 ** 20).toFixed(2)} MiB lz4 (${segments} archived after the bulk load, i.e. during backup and T1-T3); `
