@@ -187,7 +187,7 @@ export const RESTORE_SCRIPT = [
     'wal-g backup-fetch "$PITR_RESTORE_PGDATA" "$PITR_BACKUP"',
     "{",
     `  echo "restore_command = '${RESTORE_COMMAND.replace(/"/g, '\\"')}'"`,
-    // PostgreSQL refuses the `Z` of RFC 3339 in recovery_target_time at start-up (seen on 15 and 17):
+    // PostgreSQL 15 refused the `Z` of RFC 3339 in recovery_target_time at start-up ("invalid value"):
     // the same instant is written with a numeric offset.
     '  if [ -n "${PITR_TARGET_TIME:-}" ]; then',
     "    at=`echo \"$PITR_TARGET_TIME\" | sed 's/T/ /; s/Z$/+00/'`",
