@@ -5,15 +5,15 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config";
-import { configuredBudget } from "../config/budget";
+import { configuredBudget } from "../components/configured-budget";
 import { configReader, PROJECT_ROOT, stackNames } from "../offline/stack-config";
-import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../policies/rules/releases";
+import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../releases";
 import { runStack } from "./support/program";
 
 const ROOT = PROJECT_ROOT;
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
-/** README.md and every page under docs/. */
+/** README.md, ARCHITECTURE.md and every page under docs/. */
 function docFiles(): string[] {
     const pages: string[] = [];
     const walk = (dir: string) => {
@@ -24,7 +24,7 @@ function docFiles(): string[] {
         }
     };
     walk("docs");
-    return ["README.md", ...pages.sort()];
+    return ["README.md", "ARCHITECTURE.md", ...pages.sort()];
 }
 
 const FENCE = /^( *)```[^\n]*\n[\s\S]*?^\1```/gm;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { imageDigestPinned, imageMatchesRelease, imageTagPinned, parseImage } from "../../policies/rules/images";
-import { RELEASE_ANNOTATION } from "../../policies/rules/releases";
+import { RELEASE_ANNOTATION } from "../../releases";
 import { broken, deployment, resourceViolations, T } from "../support/policy";
 
 const setImage = (image: string) => (p: any) => (p.spec.template.spec.containers[0].image = image);
