@@ -16,7 +16,6 @@ export const PROJECT_NAME = "supabase-platform";
 /** Every workload's image comes from the stack's release (releases.ts), each overridable per stack. */
 export const IMAGE_NAMES = ["postgres", "gotrue", "rest", "storage", "imgproxy", "meta", "studio", "kong", "realtime"] as const satisfies readonly (keyof ReleaseImages)[];
 export type ImageName = (typeof IMAGE_NAMES)[number];
-const releasePins = (name: ImageName) => RELEASE_NAMES.map((r) => `${r}: ${RELEASES[r].images[name]}`).join(", ");
 
 /** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
 export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio", "realtime"] as const;
@@ -84,7 +83,7 @@ export const KEYS = {
     postgresCpu: text({ default: "1", description: "CPU request of PostgreSQL (Kubernetes quantity, e.g. 1 or 500m).", rules: [cpuQuantity] }),
     postgresMaxConnections: integer({ default: 100, min: 20, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions." }),
     ...keysFor(IMAGE_NAMES, imageKey, (name) =>
-        text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's (${releasePins(name)}).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
+        text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's image (the table in releases.ts; docs/releases.md).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
     ...keysFor(SCALABLE_SERVICES, replicasKey, (name) => integer({ default: 1, min: 1, max: 100, description: `Replicas of ${name}.` })),
     siteUrl: text({ default: "http://localhost:3000", description: "GoTrue SITE_URL: the app URL used in e-mail links and redirects.", rules: [httpUrl("https://app.example.com")] }),
     additionalRedirectUrls: list("additionalRedirectUrls", { description: "Extra redirect URLs GoTrue accepts (GOTRUE_URI_ALLOW_LIST): absolute URLs or globs such as https://*.example.com/**.", rules: [redirectUrl], unique: "each URL once" }),
