@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
+import { ENVIRONMENT_ANNOTATION } from "../releases";
 import { MANAGED_BY } from "./workload";
 
 /** Kubernetes minor version the Pod Security labels are pinned to (checks are version-gated). */
@@ -59,7 +60,11 @@ export class ClusterPrerequisites extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "supabase", "app.kubernetes.io/managed-by": MANAGED_BY };
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: config.namespace, labels: { ...labels, ...podSecurityLabels() } },
+            metadata: {
+                name: config.namespace, labels: { ...labels, ...podSecurityLabels() },
+                // The production marker the policy pack reads; absent on other stacks, so their namespace renders as before.
+                ...(config.environment === "production" ? { annotations: { [ENVIRONMENT_ANNOTATION]: "production" } } : {}),
+            },
         }, { parent: this });
         this.namespaceName = this.namespace.metadata.name;
 

@@ -21,10 +21,15 @@ export interface BudgetValues {
     release: "seed" | "v0.8.2";
     realtime: "auto" | "true" | "false";
     realtimeReplicas: number;
+    /** Point-in-time recovery on: its base-backup CronJob holds a session while wal-g backup-push runs. */
+    pitr?: boolean;
 }
 
 /** The backup CronJob's pg_dump: one session, concurrencyPolicy Forbid (components/backup.ts). */
 const BACKUP_SESSIONS = 1;
+
+/** wal-g backup-push, run in the database pod by the PITR CronJob (concurrencyPolicy Forbid): one session. */
+export const PITR_BASE_BACKUP_SESSIONS = 1;
 
 /** Every Deployment rolls with maxSurge 1 (components/workload.ts) unless it must Recreate. */
 const rolling = (replicas: number) => peakPodCount({ kind: "Deployment", replicas, strategy: "RollingUpdate", maxSurge: 1 });
@@ -42,6 +47,7 @@ export function configuredClients(v: BudgetValues): BudgetClient[] {
         // meta rolls with Recreate (components/services/meta/index.ts): its reservation is not doubled at rollout.
         { label: "meta", perPod: META_DB_CONNECTIONS, pods: peakPodCount({ kind: "Deployment", replicas: v.metaReplicas, strategy: "Recreate" }) },
         { label: "backup", perPod: BACKUP_SESSIONS, pods: peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" }) },
+        ...(v.pitr ? [{ label: "pitr-base-backup", perPod: PITR_BASE_BACKUP_SESSIONS, pods: peakPodCount({ kind: "CronJob", concurrencyPolicy: "Forbid" }) }] : []),
         ...(realtimeDeployed(v.realtime, v.release) ? [{ label: "realtime", perPod: REALTIME_DB_POOL + REALTIME_TENANT_CONNECTIONS, pods: realtimePeakPods(v.realtimeReplicas) }] : []),
     ];
 }

@@ -11,6 +11,7 @@ import * as batchV1 from "@pulumi/kubernetes/batch/v1";
 import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
 import * as policyV1 from "@pulumi/kubernetes/policy/v1";
+import * as rbacV1 from "@pulumi/kubernetes/rbac/v1";
 import * as storageV1 from "@pulumi/kubernetes/storage/v1";
 
 export type { types } from "@pulumi/kubernetes";
@@ -32,6 +33,9 @@ export namespace networking {
 }
 export namespace policy {
     export import v1 = policyV1;
+}
+export namespace rbac {
+    export import v1 = rbacV1;
 }
 export namespace storage {
     export import v1 = storageV1;

@@ -13,6 +13,9 @@ type NetworkPolicyPort = k8s.types.input.networking.v1.NetworkPolicyPort;
 /** The pods of the logical dump CronJob (components/backup.ts). */
 export const BACKUP_APP = "postgres-backup";
 
+/** The pods of the PITR base-backup CronJob (components/services/postgres/pitr-base-backup.ts). */
+export const PITR_BACKUP_APP = "postgres-pitr-base-backup";
+
 /** One allowed in-namespace connection: pods of `from` may open `port` on pods of `to`. */
 export interface Flow {
     from: string;
@@ -90,6 +93,11 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
     if (gotruePorts.length) egress.push({ app: "gotrue", ports: [...new Set(gotruePorts)] });
     if (config.storageApi.s3) egress.push({ app: "storage", ports: [urlPort(config.storageApi.s3.endpoint)] });
     if (config.backup.s3) egress.push({ app: BACKUP_APP, ports: [urlPort(config.backup.s3.endpoint)] });
+    // PITR: the server's archive_command (wal-g wal-push) writes to the S3 target; the base-backup
+    // CronJob's kubectl reaches the Kubernetes API (the kubernetes Service's 443, the API server's
+    // 6443 after the Service's DNAT; its address is the cluster's, not known here).
+    if (config.pitr?.s3) egress.push({ app: SERVICES.postgres.name, ports: [urlPort(config.pitr.s3.endpoint)] });
+    if (config.pitr) egress.push({ app: PITR_BACKUP_APP, ports: [443, 6443] });
     return { flows, ingress, egress };
 }
 

@@ -12,6 +12,7 @@ import { Kong } from "./services/kong";
 import { Meta } from "./services/meta";
 import { BACKUP_APP, NetworkPolicies } from "./network-policies";
 import { Postgres } from "./services/postgres";
+import { PITR_BACKUP_APP, PitrBaseBackup } from "./services/postgres/pitr-base-backup";
 import { Realtime } from "./services/realtime";
 import { Rest } from "./services/rest";
 import { SecretBundle } from "./secrets";
@@ -47,6 +48,8 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly realtime?: Realtime;
     /** Longhorn RecurringJobs and the logical dump CronJob of the database. */
     readonly backup: Backup;
+    /** With `pitr`: the base-backup and retention CronJob (WAL is archived by the server itself). */
+    readonly pitrBaseBackup?: PitrBaseBackup;
     /** Default deny plus the allows the wiring above needs. */
     readonly networkPolicies: NetworkPolicies;
     readonly apiUrl: string;
@@ -91,9 +94,14 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         this.backup = new Backup("backup", {
             config, namespace, bundle: this.bundle, databaseHost: this.postgres.host,
         }, { parent: this, dependsOn: [this.postgres.ready] });
+        if (config.pitr && this.postgres.pitr) {
+            this.pitrBaseBackup = new PitrBaseBackup("pitr-base-backup", {
+                pitr: config.pitr, namespace, namespaceName: config.namespace, server: this.postgres.pitr,
+            }, { parent: this, dependsOn: [this.postgres.ready] });
+        }
         const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio, ...(this.realtime ? [this.realtime] : [])];
         this.networkPolicies = new NetworkPolicies("network-policies", {
-            config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP],
+            config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP, ...(this.pitrBaseBackup ? [PITR_BACKUP_APP] : [])],
         }, { parent: this });
         this.studioUrl = `http://${config.network.studioIp}:${SERVICES.studio.port}`;
         this.registerOutputs({ apiUrl: this.apiUrl, studioUrl: this.studioUrl });

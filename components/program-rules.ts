@@ -5,11 +5,12 @@
 import { ConfigSource, CrossRule, loadConfig, PlatformConfig, pulumiConfigSource, replicasKey, SCALABLE_SERVICES } from "../config";
 import { configuredBudget } from "./configured-budget";
 import { appDefinitionProblems } from "./database/apps";
+import { pitrConfigProblems } from "./services/postgres/pitr/program";
 
 export const PROGRAM_RULES: readonly CrossRule[] = [
     {
         name: "the services' pools fit max_connections",
-        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", ...SCALABLE_SERVICES.map(replicasKey)],
+        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", "pitr", ...SCALABLE_SERVICES.map(replicasKey)],
         check: (v, report) => {
             const budget = configuredBudget(v);
             if (!budget.fits) {
@@ -23,6 +24,16 @@ export const PROGRAM_RULES: readonly CrossRule[] = [
         keys: ["apps"],
         check: (v, report) => {
             for (const problem of appDefinitionProblems(v.apps)) report("apps", undefined, `${problem} (fix the app's file in components/database/apps/)`);
+        },
+    },
+    {
+        name: "point-in-time recovery settings are sound and a wal-g is there to run them",
+        keys: [
+            "pitr", "pitrTarget", "pitrS3Bucket", "pitrS3Prefix", "pitrS3Endpoint", "pitrS3Region", "pitrArchiveTimeoutSeconds",
+            "pitrBaseBackupSchedule", "pitrRetainFullBackups", "pitrWindowDays", "pitrWalgImage", "release", "postgresImage",
+        ],
+        check: (v, report) => {
+            for (const problem of pitrConfigProblems(v)) report(problem.key, problem.value, problem.fix);
         },
     },
 ];

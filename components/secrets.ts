@@ -57,6 +57,9 @@ export function hasAsymmetricKeys(release: Release): boolean {
     return release !== "seed";
 }
 
+/** The Secret of a scope (the restore Job template, rendered outside the program, names it too). */
+export const scopeSecretName = (scope: SecretScope) => `${scope}-secrets`;
+
 /** Workloads that get a scoped Secret. */
 export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup" | "realtime";
 
@@ -95,7 +98,8 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Part
         backup.AWS_SECRET_ACCESS_KEY = config.backup.s3.secretAccessKey;
     }
     return {
-        postgres: { POSTGRES_PASSWORD: values.postgresPassword },
+        // With PITR to S3, wal-g in the database pod (archive_command, the base backup) reads these as they are.
+        postgres: { POSTGRES_PASSWORD: values.postgresPassword, ...(config.pitr?.s3 ? { AWS_ACCESS_KEY_ID: config.pitr.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: config.pitr.s3.secretAccessKey } : {}) },
         gotrue,
         // PostgREST 14 takes a JWKS in PGRST_JWT_SECRET: ES256 tokens and legacy HS256 ones verify.
         rest: { PGRST_DB_URI: url("authenticator"), PGRST_JWT_SECRET: next ? next.verifierJwks : values.jwtSecret },
@@ -171,7 +175,7 @@ export class SecretBundle extends pulumi.ComponentResource {
         const scopes = secretScopes(this.values, config);
         for (const [scope, entries] of Object.entries(scopes) as [SecretScope, Record<string, pulumi.Output<string>>][]) {
             if (!entries) continue;
-            const secretName = `${scope}-secrets`;
+            const secretName = scopeSecretName(scope);
             new k8s.core.v1.Secret(`${name}-${scope}`, {
                 metadata: { name: secretName, namespace: args.namespace, labels: workloadLabels(scope, "secrets") },
                 type: "Opaque",

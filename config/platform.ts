@@ -133,10 +133,39 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
             },
         },
         dbAdmin: dbAdminOf(v, project, stack),
+        /** config `environment`: production stacks carry the marker the policy pack reads. */
+        environment: v.environment,
+        /** Point-in-time recovery (components/services/postgres/pitr); undefined when `pitr` is off. */
+        pitr: pitrOf(v),
+    };
+}
+
+function pitrOf(v: StackValues) {
+    if (!v.pitr) return undefined;
+    return {
+        target: v.pitrTarget,
+        s3: v.pitrTarget !== "s3" ? undefined : {
+            bucket: v.pitrS3Bucket,
+            prefix: v.pitrS3Prefix.replace(/^\/+|\/+$/g, ""),
+            endpoint: v.pitrS3Endpoint,
+            region: v.pitrS3Region,
+            forcePathStyle: v.pitrS3ForcePathStyle,
+            accessKeyId: pulumi.secret(v.pitrS3AccessKeyId),
+            secretAccessKey: pulumi.secret(v.pitrS3SecretAccessKey),
+        },
+        volumeSize: v.pitrVolumeSize,
+        archiveTimeoutSeconds: v.pitrArchiveTimeoutSeconds,
+        baseBackupSchedule: v.pitrBaseBackupSchedule,
+        retainFullBackups: v.pitrRetainFullBackups,
+        windowDays: v.pitrWindowDays,
+        /** An image with wal-g on its PATH, copied beside PostgreSQL; undefined uses the postgres image's own. */
+        walgImage: v.pitrWalgImage === "" ? undefined : v.pitrWalgImage,
+        kubectlImage: v.pitrKubectlImage,
     };
 }
 
 export type PlatformConfig = ReturnType<typeof toPlatformConfig>;
 export type AppConfig = PlatformConfig["apps"][number];
 export type BackupConfig = PlatformConfig["backup"];
+export type PitrConfig = NonNullable<PlatformConfig["pitr"]>;
 export type OAuthProviderConfig = PlatformConfig["auth"]["oauth"][number];

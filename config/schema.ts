@@ -55,6 +55,7 @@ const NOW = () => Math.floor(Date.now() / 1000);
 
 export const KEYS = {
     release: oneOf(RELEASE_NAMES, { default: "v0.8.2", description: "The upstream release whose image set, configuration and keys the stack runs: v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys; the default for new stacks) or seed (mid-2024 pins, PostgreSQL 15, legacy keys; the default before, so a stack created then that never set release must pin it: pulumi config set release seed). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
+    environment: oneOf(["development", "production"], { default: "development", description: "What the stack is for. `production` marks the namespace (annotation platform.supabase.io/environment), and the policy pack then holds the stack to production's rules (e.g. pitr on with a window of at least 7 days)." }),
     realtime: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy Realtime (database changes, broadcast and presence at /realtime/v1): true or false; auto follows the release (off in seed, on in v0.8.2)." }),
     allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
@@ -127,6 +128,23 @@ export const KEYS = {
     longhornSnapshotRetain: integer({ default: 24, min: 1, max: 250, description: "Longhorn snapshots kept per database volume (Longhorn keeps at most 250)." }),
     longhornBackupSchedule: text({ default: "0 3 * * *", description: "Cron schedule of the Longhorn backup RecurringJob (needs a Longhorn backup target); empty disables it.", rules: [optional(cronSchedule)] }),
     longhornBackupRetain: integer({ default: 14, min: 1, max: 1000, description: "Longhorn backups kept per database volume." }),
+    // Point-in-time recovery (docs/runbooks/pitr-restore.md): wal-g archives the WAL, a CronJob takes base backups.
+    pitr: boolean({ default: false, description: "Point-in-time recovery: PostgreSQL archives every WAL segment with wal-g (archive_command) to pitrTarget, a CronJob takes a base backup on pitrBaseBackupSchedule and then enforces the retention, so the database can be restored to any second of the last pitrWindowDays into a new volume (docs/runbooks/pitr-restore.md). Needs a postgres image that ships wal-g, or pitrWalgImage." }),
+    pitrTarget: oneOf(["s3", "volume"], { default: "s3", description: "Where the WAL archive and base backups go: `s3` (S3-compatible storage, pitrS3*; keep it off-cluster) or `volume` (a dedicated Longhorn volume of pitrVolumeSize, never the data volume; it shares the cluster's fate)." }),
+    pitrS3Bucket: bucket("Bucket of the WAL archive (pitrTarget s3); one database per pitrS3Prefix."),
+    pitrS3Prefix: text({ default: "postgres-pitr", description: "Key prefix of the WAL archive in the bucket (pitrTarget s3); never the bucket's root, one database per prefix.", rules: [s3Prefix] }),
+    pitrS3Endpoint: text({ description: "S3 endpoint URL of the archive bucket; empty for AWS.", rules: [optional(s3Endpoint)] }),
+    pitrS3Region: text({ default: "us-east-1", description: "Region of the archive bucket.", rules: [s3Region] }),
+    pitrS3ForcePathStyle: boolean({ default: true, description: "Path-style S3 URLs for the archive (MinIO and most self-hosted S3)." }),
+    pitrS3AccessKeyId: secret({ description: "Access key id for the archive bucket (secret; pitrTarget s3).", rules: [noSpaces("an access key id")] }),
+    pitrS3SecretAccessKey: secret({ description: "Secret access key for the archive bucket (secret; pitrTarget s3).", rules: [noSpaces("a secret access key")] }),
+    pitrVolumeSize: text({ default: "50Gi", description: "Size of the dedicated archive volume (pitrTarget volume): the base backups kept plus the WAL of the window.", rules: [byteSize(2 ** 30, "1Gi; one base backup of the image's empty database is larger")] }),
+    pitrArchiveTimeoutSeconds: integer({ default: 300, min: 60, max: 3600, description: "archive_timeout: a partly filled WAL segment is archived after this many seconds, so a quiet database loses at most this much with its volume. Each timeout archives a whole 16 MiB segment (compressed), hence at least 60." }),
+    pitrBaseBackupSchedule: cron("Cron schedule (UTC) of the base backup (wal-g backup-push) and the retention after it.", "0 1 * * *"),
+    pitrRetainFullBackups: integer({ default: 2, min: 1, max: 1000, description: "Full base backups kept at least (2 survive one broken backup); the retention keeps more when the window needs them." }),
+    pitrWindowDays: integer({ default: 7, min: 1, max: 3650, description: "Recovery window in days: every second this far back stays restorable. At least the time between two base backups." }),
+    pitrWalgImage: text({ description: "An image holding a wal-g v2.0.1 binary on its PATH (with sh and cp) that runs in the postgres image; an init container copies it beside PostgreSQL. Required with pitr when the release's postgres image ships no wal-g (v0.8.2's 17.6.1.136); empty uses the image's own (seed).", rules: [optional(pinnedImage("registry.example.com/wal-g:v2.0.1"))] }),
+    pitrKubectlImage: text({ default: "registry.k8s.io/kubectl:v1.30.0", description: "Image of the base-backup CronJob, which runs wal-g inside postgres-0 with `kubectl exec` (its Role allows exec on that pod only). Pinned tag or digest.", rules: [pinnedImage("registry.k8s.io/kubectl:v1.30.0")] }),
 };
 
 export type ConfigKey = keyof typeof KEYS;
@@ -216,6 +234,13 @@ export const CROSS_RULES: CrossRule[] = [
         keys: ["backupTarget", "backupS3Bucket", "backupS3AccessKeyId", "backupS3SecretAccessKey"],
         check: (v, report) => {
             if (v.backupTarget === "s3") requiredWhen(v, report, "backupTarget is s3", ["backupS3Bucket"], ["backupS3AccessKeyId", "backupS3SecretAccessKey"]);
+        },
+    },
+    {
+        name: "the s3 PITR target has a bucket and keys",
+        keys: ["pitr", "pitrTarget", "pitrS3Bucket", "pitrS3AccessKeyId", "pitrS3SecretAccessKey"],
+        check: (v, report) => {
+            if (v.pitr && v.pitrTarget === "s3") requiredWhen(v, report, "pitr is on with pitrTarget s3", ["pitrS3Bucket"], ["pitrS3AccessKeyId", "pitrS3SecretAccessKey"]);
         },
     },
     {

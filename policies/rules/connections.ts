@@ -33,6 +33,8 @@ export const DATABASE_POOLS: Record<string, PoolSpec> = {
     "kong/kong": { default: 0, note: "DB-less gateway" },
     "darthsim/imgproxy": { default: 0, note: "no database" },
     "supabase/postgres": { default: 1, note: "used as a client (pg_dump, psql): one session" },
+    // The PITR base-backup CronJob (config `pitr`) runs wal-g backup-push in the database pod through kubectl exec.
+    "kubectl": { default: 1, note: "kubectl exec of wal-g backup-push into the database pod (PITR base backup): one session" },
     "supabase/realtime": {
         env: "DB_POOL_SIZE", default: 5, extra: 14,
         note: "metadata pool + the tenant's connections per application name (supabase/realtime@v2.129.8 lib/realtime/database.ex:344-357)",

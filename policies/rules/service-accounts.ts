@@ -33,11 +33,19 @@ export interface TokenConfig {
     tokenAllowed: Record<string, { reason: string }>;
 }
 
+/**
+ * The platform's own workloads that call the API. The PITR base backup (config `pitr`) runs wal-g in
+ * the database pod with kubectl exec; its Role allows only get and exec on postgres-0.
+ */
+export const PLATFORM_TOKEN_ALLOWED: TokenConfig["tokenAllowed"] = {
+    "postgres-pitr-base-backup": { reason: "PITR base backup: kubectl exec of wal-g backup-push into postgres-0 (Role: get and exec on that pod only)" },
+};
+
 export const serviceAccountTokenNotMounted: ResourceValidationPolicy = {
     name: "service-account-token-not-mounted",
     description: "ServiceAccounts and pod specs set automountServiceAccountToken: false unless the workload is listed as needing the API.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { tokenAllowed: { type: "object", default: {} } } },
+    configSchema: { properties: { tokenAllowed: { type: "object", default: PLATFORM_TOKEN_ALLOWED } } },
     validateResource: (args, report) => {
         const { tokenAllowed } = configOf<TokenConfig>(serviceAccountTokenNotMounted, args);
         const allowed = (name: string) => !!tokenAllowed?.[name]?.reason?.trim();

@@ -12,7 +12,7 @@ import {
     ARCHIVER_STATUS_SQL, ArchiverStatusRow, archivingSettings, CHECK_RESTORED_SQL, commandLineSettings, describeArchiver,
     PITR_SCRIPTS, PitrScriptName, PitrSettings, pitrProblems, processEnv, walgEnv, WALG_VERSION,
 } from "../../components/services/postgres/pitr";
-import { Release } from "../../policies/rules/releases";
+import { Release } from "../../releases";
 import { serverUser } from "../../sandbox/postgres-binaries";
 import { bootstrapFromImage, imageSourceFor, imageSourcesStatus } from "../../sandbox/postgres-image";
 import { SERVICES_SQL } from "../database/support/world";

@@ -98,10 +98,15 @@ export interface StackVariant {
 }
 
 /** Every stack file under its own release (seed), then under each other release. */
+/** The wal-g image the release variants name (tests only; see docs/runbooks/pitr-restore.md for what it must hold). */
+export const EXAMPLE_WALG_IMAGE = "registry.example.com/wal-g:v2.0.1";
+
 export function releaseVariants(stacks: string[], releases: readonly string[]): StackVariant[] {
     return [
         ...stacks.map((stack) => ({ label: stack, stack, overrides: {} })),
-        ...releases.filter((r) => r !== "seed").flatMap((release) => stacks.map((stack) => ({ label: `${stack}@${release}`, stack, overrides: { release } }))),
+        // A stack with pitr on needs a wal-g beside v0.8.2's image (it ships none): the variant names one, as
+        // an operator switching release must (config refuses it otherwise). Inert on stacks with pitr off.
+        ...releases.filter((r) => r !== "seed").flatMap((release) => stacks.map((stack) => ({ label: `${stack}@${release}`, stack, overrides: { release, pitrWalgImage: EXAMPLE_WALG_IMAGE } }))),
     ];
 }
 

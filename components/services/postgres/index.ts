@@ -8,6 +8,8 @@ import { SERVICES, serviceHost } from "../../endpoints";
 import { SecretBundle } from "../../secrets";
 import { Workload, workloadLabels } from "../../workload";
 import { databaseSecurityContext, initScripts } from "./env";
+import { pitrServerParts, PitrServerParts } from "./pitr/workload";
+import { WAL_ARCHIVE_CLAIM } from "./pitr/program";
 
 const DATA_DIR = "/var/lib/postgresql/data";
 const CUSTOM_CONFIG_DIR = "/etc/postgresql-custom";
@@ -31,6 +33,8 @@ export class Postgres extends pulumi.ComponentResource {
     readonly major: number;
     /** Refuses a change of major on the existing data directory (see database/major-guard.ts). */
     readonly majorGuard: PostgresMajorGuard;
+    /** With `pitr`: what the server runs for it (the wal-g path the base-backup CronJob reuses). */
+    readonly pitr?: PitrServerParts;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("supabase:platform:Postgres", name, {}, opts);
@@ -49,6 +53,20 @@ export class Postgres extends pulumi.ComponentResource {
         this.majorGuard = new PostgresMajorGuard(`${name}-major`, {
             major: this.major, image, allowUpgrade: config.postgres.allowMajorUpgrade,
         }, { parent: this });
+
+        // Point-in-time recovery: archiving args, wal-g's storage env, the archive volume (its own claim).
+        const pitr = config.pitr ? pitrServerParts(config.pitr, image, databaseSecurityContext()) : undefined;
+        this.pitr = pitr;
+        if (config.pitr?.target === "volume") {
+            new k8s.core.v1.PersistentVolumeClaim(`${name}-wal-archive`, {
+                metadata: { name: WAL_ARCHIVE_CLAIM, namespace: args.namespace, labels: workloadLabels(serviceName, "database") },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: config.storage.storageClassName,
+                    resources: { requests: { storage: config.pitr.volumeSize } },
+                },
+            }, { parent: this });
+        }
 
         this.workload = new Workload({
             release: config.release,
@@ -73,7 +91,7 @@ export class Postgres extends pulumi.ComponentResource {
                 volumeMounts: [{ name: "postgres-config", mountPath: "/seed" }],
                 securityContext: databaseSecurityContext(),
                 resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
-            }],
+            }, ...(pitr?.initContainers ?? [])],
             containers: [{
                 name: "postgres",
                 image,
@@ -82,6 +100,7 @@ export class Postgres extends pulumi.ComponentResource {
                     "-c", "config_file=/etc/postgresql/postgresql.conf",
                     "-c", "log_min_messages=fatal",
                     "-c", `max_connections=${config.postgres.maxConnections}`,
+                    ...(pitr?.args ?? []),
                 ],
                 ports: [{ name: "postgres", containerPort: SERVICES.postgres.port }],
                 env: [
@@ -92,6 +111,7 @@ export class Postgres extends pulumi.ComponentResource {
                     { name: "PGPORT", value: String(SERVICES.postgres.port) },
                     { name: "POSTGRES_PORT", value: String(SERVICES.postgres.port) },
                     { name: "JWT_EXP", value: String(config.keys.jwtExpirySeconds) },
+                    ...(pitr?.env ?? []),
                 ],
                 // Crash recovery can replay WAL for minutes: a long startup budget, then a cheap
                 // socket-only liveness check and a TCP readiness check.
@@ -113,11 +133,13 @@ export class Postgres extends pulumi.ComponentResource {
                         readOnly: true,
                     })),
                     { name: "shm", mountPath: "/dev/shm" },
+                    ...(pitr?.volumeMounts ?? []),
                 ],
             }],
             volumes: [
                 { name: "init-scripts", configMap: { name: initSql.metadata.name } },
                 { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
+                ...(pitr?.volumes ?? []),
             ],
             volumeClaimTemplates: [
                 claimTemplate("postgres-data", config.storage.storageClassName, config.postgres.volumeSize, config.namespace),

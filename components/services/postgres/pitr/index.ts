@@ -5,5 +5,6 @@ export * from "./settings";
 export * from "./render";
 export * from "./status";
 export { longestCronGapSeconds } from "./cron-gap";
+export * from "./program";
 export { WALG_CONTRACT, WALG_VERSION, WALG_COMMIT, imageWalg } from "./walg-contract";
 export type { WalgContract, WalgCommandFact, WalgImageFact } from "./walg-contract";

@@ -186,7 +186,8 @@ export const RESTORE_SCRIPT = [
     'if [ -e "$PITR_RESTORE_PGDATA/PG_VERSION" ]; then echo "refusing: $PITR_RESTORE_PGDATA already holds a database; restore into a new, empty volume" >&2; exit 1; fi',
     'wal-g backup-fetch "$PITR_RESTORE_PGDATA" "$PITR_BACKUP"',
     "{",
-    `  echo "restore_command = '${RESTORE_COMMAND.replace(/"/g, '\\"')}'"`,
+    // The restored server runs restore_command: wal-g from its PATH, or PITR_WALG (a supplied copy, off PATH).
+    `  echo "restore_command = '\${PITR_WALG:-wal-g} ${RESTORE_COMMAND.replace(/^wal-g /, "").replace(/"/g, '\\"')}'"`,
     // PostgreSQL 15 refused the `Z` of RFC 3339 in recovery_target_time at start-up ("invalid value"):
     // the same instant is written with a numeric offset.
     '  if [ -n "${PITR_TARGET_TIME:-}" ]; then',

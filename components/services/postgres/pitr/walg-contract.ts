@@ -9,7 +9,7 @@
 //   is nix/packages/wal-g.nix `wal-g-2` = 2.0.1, which the AMI's ansible links as /usr/local/bin/wal-g.
 //   Dockerfile-17 installs only `psql_17_slim/bin` and groonga into the Nix profile: the container
 //   image ships NO wal-g binary (it still ships the commented wal-g.conf and wal_fetch.sh).
-import { EnvVarFact, SourceRef, UnknownFact } from "../../../contracts/types";
+import { EnvVarFact, SourceRef, UnknownFact } from "../../contract-types";
 
 export const WALG_VERSION = "v2.0.1";
 export const WALG_COMMIT = "b7d53dd74d92dd92dce224190361ad0607d680e2";
