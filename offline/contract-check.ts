@@ -10,7 +10,8 @@
 // the image's own directories are root's, so every written path must be on a volume that UID can
 // write (an emptyDir, or any volume under a pod fsGroup). A root image under a non-root UID with
 // a written path elsewhere is a user finding, read-only root or not.
-import { ImageContract, PathFact, PortFact, SourceRef } from "../components/services/contract-types";
+import { EnvVarFact, ImageContract, PathFact, PortFact, SourceRef } from "../components/services/contract-types";
+import { WALG_CONTRACT } from "../components/services/postgres/pitr/walg-contract";
 
 export type CheckKind = "env-unread" | "env-required" | "probe" | "shadow" | "writable" | "user";
 
@@ -146,6 +147,16 @@ function resolvePort(container: Container, port: number | string): number | unde
     return (container.ports ?? []).find((p: any) => p.name === port)?.containerPort;
 }
 
+/**
+ * What a tool the container's process starts reads from the same env: PostgreSQL runs wal-g as its
+ * archive_command (config `pitr`), and wal-g reads its storage settings from the server's env
+ * (components/services/postgres/pitr/walg-contract.ts, read at wal-g's tag).
+ */
+function toolReads(container: Container): EnvVarFact[] {
+    const words: string[] = [...(container.command ?? []), ...(container.args ?? [])].map(String);
+    return words.some((w) => /^archive_command=.*\bwal-g wal-push\b/.test(w)) ? WALG_CONTRACT.env.reads : [];
+}
+
 export function checkContainer(workload: string, container: Container, pod: PodSpec, contract: ImageContract): ContainerCheck {
     const findings: Finding[] = [];
     const unverified: Unverified[] = [];
@@ -157,7 +168,7 @@ export function checkContainer(workload: string, container: Container, pod: PodS
 
     // 1. Every variable set is one this version reads: by exact name, alias or declared prefix.
     // One the contract records as unconfirmable is neither: it goes to the unverified list.
-    const known = new Set(contract.env.reads.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
+    const known = new Set([...contract.env.reads, ...toolReads(container)].flatMap((r) => [r.name, ...(r.aliases ?? [])]));
     for (const name of env.keys()) {
         if (known.has(name) || (contract.env.prefixes ?? []).some((p) => name.startsWith(p.prefix))) continue;
         const unknown = contract.unknowns.find((u) => u.env === name);

@@ -3,6 +3,7 @@
 // outputs; tests/day2/smoke.test.ts feeds it a local server that answers like the gateway.
 import * as crypto from "crypto";
 import type { WebSocketLikeConstructor } from "@supabase/realtime-js";
+import { ArchiverStatusRow, describeArchiver } from "../components/services/postgres/pitr/status";
 import { realtimeBroadcastCheck } from "./smoke-realtime";
 
 /** The stack outputs the checks read (a subset of PlatformOutputs). */
@@ -39,6 +40,28 @@ export interface SmokeOptions {
     timeoutMs?: number;
     /** WebSocket constructor of the Realtime check; default the `ws` package. */
     webSocket?: WebSocketLikeConstructor;
+    /**
+     * The WAL archiver's status (ARCHIVER_STATUS_SQL, components/services/postgres/pitr/status.ts)
+     * and whether the stack has pitr on; without it the archiver check skips.
+     */
+    archiver?: { pitr: boolean; status: () => Promise<ArchiverStatusRow> };
+}
+
+/**
+ * The verdict on one pg_stat_archiver reading: stuck fails (PostgreSQL retries the same segment
+ * forever and pg_wal fills the data volume), off fails when the stack has pitr on.
+ */
+export function archiverVerdict(row: ArchiverStatusRow, pitr: boolean, namespace = "supabase"): Omit<CheckResult, "name"> {
+    const detail = describeArchiver(row);
+    if (row.state === "stuck") {
+        return { status: "fail", detail, hint: `Fix the archive target (bucket, credentials, endpoint, or a full archive volume); \`kubectl -n ${namespace} logs postgres-0 -c postgres --tail=50\` shows wal-g's error. docs/runbooks/pitr-restore.md, step 0.` };
+    }
+    if (row.state === "off") {
+        return pitr
+            ? { status: "fail", detail, hint: "The stack has pitr on but the server runs with archive_mode off: the database pod predates the change or was started by hand; roll it (`pulumi up`) and look again." }
+            : { status: "skip", detail: "pitr is off on this stack (archive_mode off)" };
+    }
+    return { status: "pass", detail };
 }
 
 interface Reply {
@@ -208,6 +231,11 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
     await check("realtime broadcast through Kong", async () => {
         if (outputs.realtime !== true) return { status: "skip", detail: "Realtime is not enabled on this stack (stack output `realtime` is not true)" };
         return realtimeBroadcastCheck({ apiUrl: api, anonKey: outputs.anonKey, namespace: ns, transport: options.webSocket, timeoutMs: options.timeoutMs ?? 10_000 });
+    });
+
+    await check("WAL archiver (point-in-time recovery)", async () => {
+        if (!options.archiver) return { status: "skip", detail: "no database access for this run (npm run smoke -- --stack <stack> reads it through kubectl exec)" };
+        return archiverVerdict(await options.archiver.status(), options.archiver.pitr, ns);
     });
 
     return results;

@@ -4,7 +4,9 @@
 // (the JSON `pulumi stack output --json --show-secrets` prints).
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import { failed, formatReport, runSmokeChecks, SmokeOutputs } from "./smoke-checks";
+import { ARCHIVER_STATUS_SQL, ArchiverStatusRow } from "../components/services/postgres/pitr/status";
+import { configReader } from "../offline/stack-config";
+import { failed, formatReport, runSmokeChecks, SmokeOptions, SmokeOutputs } from "./smoke-checks";
 
 export interface SmokeArgs {
     stack?: string;
@@ -25,6 +27,21 @@ export function parseSmokeArgs(argv: string[]): SmokeArgs {
     }
     if (!args.stack && !args.outputsFile) throw new Error("name a stack (--stack dev) or an outputs file (--outputs outputs.json)");
     return args;
+}
+
+/** pg_stat_archiver through kubectl exec in postgres-0 (psql there reads PGPASSWORD from the container). */
+export function archiverThroughKubectl(namespace: string, cli = "kubectl"): () => Promise<ArchiverStatusRow> {
+    return async () => {
+        const sql = `SELECT row_to_json(s) FROM (${ARCHIVER_STATUS_SQL}) s`;
+        const out = execFileSync(cli, ["-n", namespace, "exec", "postgres-0", "-c", "postgres", "--", "psql", "-U", "supabase_admin", "-d", "postgres", "-XAt", "-c", sql], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        return JSON.parse(out.trim()) as ArchiverStatusRow;
+    };
+}
+
+/** The archiver check's inputs for a named stack: pitr from its stack file, the status through kubectl. */
+export function archiverFor(stack: string | undefined, namespace: string | undefined): SmokeOptions["archiver"] {
+    if (!stack || !namespace) return undefined;
+    return { pitr: configReader(stack)("pitr") === "true", status: archiverThroughKubectl(namespace) };
 }
 
 /** `pulumi stack output --json --show-secrets`, with what to do when the CLI is missing or refuses. */
@@ -60,7 +77,7 @@ if (require.main === module) {
         const args = parseSmokeArgs(process.argv.slice(2));
         const outputs = readOutputs(args);
         console.log(`Smoke-testing ${outputs.apiUrl} (dashboard ${outputs.studioUrl})\n`);
-        const results = await runSmokeChecks(outputs, { appSchema: args.appSchema });
+        const results = await runSmokeChecks(outputs, { appSchema: args.appSchema, archiver: archiverFor(args.stack, outputs.namespace) });
         console.log(formatReport(results));
         if (failed(results)) process.exitCode = 1;
     })().catch((error: unknown) => {

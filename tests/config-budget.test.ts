@@ -55,6 +55,7 @@ describe.each(releaseVariants(["dev", "prod"], RELEASE_NAMES).filter((v) => v.la
             release: (read("release") || "seed") as "seed" | "v0.8.2",
             realtime: (read("realtime") || "auto") as "auto" | "true" | "false",
             realtimeReplicas: int("realtimeReplicas"),
+            pitr: read("pitr") === "true",
         };
     };
 

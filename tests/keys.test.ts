@@ -11,7 +11,7 @@ import {
 } from "../components/keys/jwks";
 import { freshSigningKey, rotatedKeys, signingKeysProvider } from "../components/keys/signing-keys";
 import { ProgramRun } from "../offline/engine";
-import { manifests, runStack } from "./support/program";
+import { manifests, runStack, V082 } from "./support/program";
 
 const LEGACY = "a-legacy-hs256-secret-of-forty-characters!";
 
@@ -144,9 +144,9 @@ describe.each(["dev", "prod"])("the bundle of release v0.8.2 on stack %s", (stac
     let rotatedSigning: ProgramRun;
     let rotatedOpaque: ProgramRun;
     beforeAll(async () => {
-        const run = (extra: Record<string, unknown> = {}) => runStack(stack, { overrides: { release: "v0.8.2", ...extra } });
+        const run = (extra: Record<string, unknown> = {}) => runStack(stack, { overrides: { ...V082, ...extra } });
         [first, rotatedSigning, rotatedOpaque] = [await run(), await run({ signingKeyRotation: 1 }), await run({ apiKeyRotation: 1 })];
-        second = await runStack(stack, { overrides: { release: "v0.8.2" }, fresh: true });
+        second = await runStack(stack, { overrides: V082, fresh: true });
     });
 
     it("gives each verifier the JWKS with both key kinds, and GoTrue its signing keys", async () => {

@@ -7,7 +7,7 @@ import { buildKongConfig, KongConfigInput, kongPlugins, OPENAPI_PATH, parseKongY
 import { ProgramRun } from "../offline/engine";
 import { evaluateTemplate } from "./support/lua";
 import { simulateKong } from "./support/kong";
-import { findManifest, runStack } from "./support/program";
+import { findManifest, runStack, V082 } from "./support/program";
 
 const opaque = {
     publishableKey: "sb_publishable_AbCdEfGhIjKlMnOpQrSt_-_abcdefgh",
@@ -93,7 +93,7 @@ describe("Kong config of release v0.8.2", () => {
 describe.each(["dev", "prod"])("Kong of release v0.8.2 on stack %s", (stack) => {
     let run: ProgramRun;
     beforeAll(async () => {
-        run = await runStack(stack, { overrides: { release: "v0.8.2" } });
+        run = await runStack(stack, { overrides: V082 });
     });
 
     it("renders the stack's own opaque keys and ES256 JWTs into kong.yml, and no opaque key into the seed's", async () => {

@@ -11,7 +11,7 @@ import { PlatformOutputs, Release as OutputsRelease } from "../outputs";
 import { ProgramRun } from "../offline/engine";
 import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
 import { Release, RELEASE_NAMES } from "../releases";
-import { findManifest, releaseVariants, runStack } from "./support/program";
+import { findManifest, releaseVariants, runStack, V082 } from "./support/program";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
 type Resolved<T> = T extends pulumi.Output<infer U> ? U : T;
@@ -97,7 +97,7 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $l
 describe.each(["dev", "prod"])("new-key outputs of %s@v0.8.2", (stack) => {
     let run: ProgramRun;
     beforeAll(async () => {
-        run = await runStack(stack, { overrides: { release: "v0.8.2" } });
+        run = await runStack(stack, { overrides: V082 });
     });
 
     it("exports the opaque keys in upstream's shape and a JWKS of public keys only", () => {

@@ -2,6 +2,7 @@
 // (and may not) appear in what the program declares.
 import * as jwt from "jsonwebtoken";
 import { beforeAll, describe, expect, it } from "vitest";
+import { configReader } from "../offline/stack-config";
 import { ProgramRun } from "../offline/engine";
 import { containersOf } from "../offline/manifests";
 import { RELEASE_NAMES } from "../releases";
@@ -88,7 +89,9 @@ describe.each(releaseVariants(["dev", "prod"], RELEASE_NAMES))("secret bundle on
 
     it("scopes each workload's Secret to what it reads", () => {
         const keysOf = (name: string) => Object.keys(manifests(first).find((m) => m.kind === "Secret" && m.metadata.name === name)!.stringData).sort();
-        expect(keysOf("postgres-secrets")).toEqual(["POSTGRES_PASSWORD"]);
+        // With pitr to S3 (prod), wal-g in the database pod reads the archive's credentials; nothing else does.
+        const pitrS3 = configReader(stack, overrides)("pitr") === "true" && configReader(stack, overrides)("pitrTarget") === "s3";
+        expect(keysOf("postgres-secrets")).toEqual([...(pitrS3 ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] : []), "POSTGRES_PASSWORD"]);
         expect(keysOf("rest-secrets")).toEqual(["PGRST_DB_URI", "PGRST_JWT_SECRET"]);
         expect(keysOf("meta-secrets")).toEqual(["CRYPTO_KEY", "PG_META_DB_PASSWORD"]);
         expect(keysOf("gotrue-secrets")).not.toContain("SERVICE_KEY");

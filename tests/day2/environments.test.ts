@@ -57,7 +57,7 @@ describe("environments", () => {
         expect(encryptedKeys("dev")).toEqual([]);
         expect(rendered.dev.summary).not.toContain("replaced by placeholders");
         const keys = encryptedKeys("prod").sort();
-        expect(keys).toEqual(["backupS3AccessKeyId", "backupS3SecretAccessKey", "oauthGithubSecret", "s3AccessKeyId", "s3SecretAccessKey", "smtpPass"]);
+        expect(keys).toEqual(["backupS3AccessKeyId", "backupS3SecretAccessKey", "oauthGithubSecret", "pitrS3AccessKeyId", "pitrS3SecretAccessKey", "s3AccessKeyId", "s3SecretAccessKey", "smtpPass"]);
         expect(rendered.prod.summary).toContain(`${keys.length} encrypted values replaced by placeholders: ${keys.join(", ")}`);
     });
 

@@ -18,6 +18,7 @@ import { bootstrapFromImage, imageSourceFor, imageSourcesStatus } from "../../sa
 import { SERVICES_SQL } from "../database/support/world";
 import { startPostgres, TestPostgres } from "../support/postgres";
 import { startExistingServer } from "./support/pitr-server";
+import { archiverVerdict } from "../../scripts/smoke-checks";
 import { namedBlocks } from "./support/runbook-blocks";
 import { binaryPath, present } from "./support/services";
 
@@ -322,6 +323,8 @@ describe.each(MAJORS)("point-in-time recovery with wal-g $release (PostgreSQL $m
             const line = describeArchiver(row);
             console.log(line);
             expect(line).toMatch(/^pitr archiver: STUCK: archiving [0-9A-F]{24} keeps failing/);
+            // The smoke test's verdict on the same reading.
+            expect(archiverVerdict(row, true)).toMatchObject({ status: "fail", detail: line });
 
             // Fixed: the archiver retries the same segment and goes on.
             chownToServer(walDir);
@@ -330,6 +333,7 @@ describe.each(MAJORS)("point-in-time recovery with wal-g $release (PostgreSQL $m
             for (const end = Date.now() + 90_000; row.state !== "archiving" && Date.now() < end; row = await state()) await sleep(500);
             expect(row.state).toBe("archiving");
             expect(row.last_archived_wal! >= rows[0].wal).toBe(true);
+            expect(archiverVerdict(row, true).status).toBe("pass");
         } finally {
             chownToServer(walDir);
             fs.chmodSync(walDir, 0o700);

@@ -101,6 +101,9 @@ export interface StackVariant {
 /** The wal-g image the release variants name (tests only; see docs/runbooks/pitr-restore.md for what it must hold). */
 export const EXAMPLE_WALG_IMAGE = "registry.example.com/wal-g:v2.0.1";
 
+/** Overrides that move a stack to v0.8.2, naming the wal-g its pitr needs there (inert with pitr off). */
+export const V082 = { release: "v0.8.2", pitrWalgImage: EXAMPLE_WALG_IMAGE } as const;
+
 export function releaseVariants(stacks: string[], releases: readonly string[]): StackVariant[] {
     return [
         ...stacks.map((stack) => ({ label: stack, stack, overrides: {} })),
