@@ -361,6 +361,47 @@ describe("how problems are printed", () => {
     });
 });
 
+describe("point-in-time recovery (pitr*)", () => {
+    const S3_ON = { pitr: true, pitrS3Bucket: "db-wal", pitrS3AccessKeyId: "AKIAEXAMPLE", pitrS3SecretAccessKey: "wJalrXUtnFEMI/K7MDENG" };
+    it("accepts pitr on with an S3 target, or a volume target, on the seed's image", () => {
+        accepted(S3_ON);
+        accepted({ pitr: true, pitrTarget: "volume" });
+    });
+    it("an S3 target needs a bucket and both credentials", () => {
+        const found = problems({ pitr: true });
+        expect(found).toEqual([
+            `${P}:pitrS3Bucket = "": is required when pitr is on with pitrTarget s3`,
+            `${P}:pitrS3AccessKeyId = [secret, unset]: is required when pitr is on with pitrTarget s3: \`pulumi config set --secret pitrS3AccessKeyId ...\``,
+            `${P}:pitrS3SecretAccessKey = [secret, unset]: is required when pitr is on with pitrTarget s3: \`pulumi config set --secret pitrS3SecretAccessKey ...\``,
+        ]);
+    });
+    it("archive_timeout between 60 and 3600 seconds", () => {
+        refused("pitrArchiveTimeoutSeconds", 30, "must be at least 60", S3_ON);
+        refused("pitrArchiveTimeoutSeconds", 7200, "at most 3600", S3_ON);
+    });
+    it("a prefix, never the bucket's root", () => {
+        refused("pitrS3Prefix", "/", "give a prefix (e.g. supabase/postgres)", S3_ON);
+    });
+    it("a window at least one base-backup interval long", () => {
+        refused("pitrWindowDays", 3, "is shorter than one base-backup interval (7 days", { ...S3_ON, pitrBaseBackupSchedule: "0 3 * * 0" });
+    });
+    it("a wal-g to run: v0.8.2's image ships none, so pitrWalgImage must name one", () => {
+        const line = refused("pitrWalgImage", "", "supabase/postgres:17.6.1.136 ships no wal-g binary", { ...S3_ON, release: "v0.8.2" });
+        expect(line).toContain("Set pitrWalgImage to an image holding wal-g v2.0.1 on its PATH");
+        accepted({ ...S3_ON, release: "v0.8.2", pitrWalgImage: "registry.example.com/wal-g:v2.0.1" });
+        // Off, nothing is asked of it.
+        accepted({ release: "v0.8.2" });
+    });
+    it("a pinned wal-g image and kubectl image", () => {
+        refused("pitrWalgImage", "Wal-G", "is not an image reference", S3_ON);
+        refused("pitrKubectlImage", "kubectl:", "is not an image reference");
+    });
+    it("the base backup's session counts in the connection budget", () => {
+        const base = { postgresMaxConnections: 100, storageBackend: "file", gotrueReplicas: 1, restReplicas: 1, storageReplicas: 1, metaReplicas: 1, release: "seed", realtime: "auto", realtimeReplicas: 1 } as const;
+        expect(configuredBudget({ ...base, pitr: true }).total - configuredBudget(base).total).toBe(1);
+    });
+});
+
 describe("every declared key refuses values of the wrong type, whether or not its feature is on", () => {
     const WRONG: Record<string, { values: unknown[]; text: string }> = {
         integer: { values: ["abc", "1.5", "true", [1], { a: 1 }, "1e3", ""], text: "must be an integer" },
