@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseSmokeArgs, readOutputs } from "../../scripts/smoke";
-import { CheckResult, failed, formatReport, runSmokeChecks, SmokeOutputs } from "../../scripts/smoke-checks";
+import { ArchiverStatusRow } from "../../components/services/postgres/pitr/status";
+import { archiverVerdict, CheckResult, failed, formatReport, runSmokeChecks, SmokeOutputs } from "../../scripts/smoke-checks";
 
 type Fault = "wrongKey" | "gotrue502" | "gotrue504" | "pgOpen" | "studioOpen" | "rlsLeak" | "restOpen" | "signupDisabled" | "unconfirmed"
     | "realtimeNoRoute" | "realtime502" | "realtimeTenant" | "realtimeNoEcho";
@@ -189,10 +190,11 @@ describe("smoke checks", () => {
             ["sign-up and sign-in round trip", "pass"],
             ["row-level security round trip", "pass"],
             ["realtime broadcast through Kong", "pass"],
+            ["WAL archiver (point-in-time recovery)", "skip"],
         ]);
         expect(failed(results)).toBe(false);
         expect(rows.map((r) => r.description)).toEqual(["someone else's groceries"]);
-        expect(formatReport(results)).toContain("All 8 checks passed or were skipped.");
+        expect(formatReport(results)).toContain("All 9 checks passed or were skipped.");
     });
 
     it("reports a key mismatch when Kong answers 401 to the anon key", async () => {
@@ -261,7 +263,7 @@ describe("smoke checks", () => {
         expect(health.status).toBe("fail");
         expect(health.detail).toContain("ECONNREFUSED");
         expect(health.hint).toContain("MetalLB IP");
-        expect(formatReport(results)).toMatch(/\d+ of 8 checks failed\./);
+        expect(formatReport(results)).toMatch(/\d+ of 9 checks failed\./);
     });
 
     it("realtime: joins a public channel with the anon key and gets its own broadcast back", async () => {
@@ -330,5 +332,27 @@ describe("smoke checks", () => {
         const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "smoke-cli-")), "pulumi");
         fs.writeFileSync(script, "#!/bin/sh\necho 'error: no stack named dev found' >&2\nexit 255\n", { mode: 0o755 });
         expect(() => readOutputs({ stack: "dev" }, script)).toThrow(/stack output --stack dev` failed: error: no stack named dev found\. Is the stack name right/);
+    });
+});
+
+describe("the WAL archiver check (pg_stat_archiver through ARCHIVER_STATUS_SQL)", () => {
+    const row = (state: ArchiverStatusRow["state"]): ArchiverStatusRow => ({
+        state, archived_count: 4, last_archived_wal: "000000010000000000000004", last_archived_time: "2026-12-07T10:00:00Z",
+        failed_count: state === "stuck" ? 3 : 0, last_failed_wal: state === "stuck" ? "000000010000000000000005" : null,
+        last_failed_time: state === "stuck" ? "2026-12-07T10:05:00Z" : null, stats_reset: "2026-12-07T09:00:00Z", checked_at: "2026-12-07T10:05:10Z",
+    });
+    it("fails a stuck archiver with the status line and a hint", () => {
+        const verdict = archiverVerdict(row("stuck"), true, "supabase-prod");
+        expect(verdict.status).toBe("fail");
+        expect(verdict.detail).toMatch(/^pitr archiver: STUCK: archiving 000000010000000000000005 keeps failing/);
+        expect(verdict.hint).toContain("kubectl -n supabase-prod logs postgres-0 -c postgres");
+    });
+    it("fails archive_mode off on a stack with pitr on, and skips it with pitr off", () => {
+        expect(archiverVerdict(row("off"), true).status).toBe("fail");
+        expect(archiverVerdict(row("off"), false)).toEqual({ status: "skip", detail: "pitr is off on this stack (archive_mode off)" });
+    });
+    it("passes an archiving or waiting archiver", () => {
+        expect(archiverVerdict(row("archiving"), true).status).toBe("pass");
+        expect(archiverVerdict(row("waiting"), true).status).toBe("pass");
     });
 });

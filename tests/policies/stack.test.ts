@@ -10,6 +10,7 @@ import { evaluate, mandatory } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { WORKLOAD_TYPES } from "../../policies/rules/util";
 import { RELEASE_NAMES } from "../../releases";
+import { configReader } from "../../offline/stack-config";
 import { runStack, stackMatrix } from "../support/program";
 
 const WORKLOADS = ["Deployment gotrue", "Deployment kong", "Deployment meta", "Deployment rest", "Deployment storage", "Deployment studio", "StatefulSet postgres", "CronJob postgres-backup"].sort();
@@ -27,7 +28,8 @@ async function verdict(stack: string, overrides?: Record<string, unknown>, fresh
 describe.each(stackMatrix(["dev", "prod"], RELEASE_NAMES))("policy pack on stack $label", ({ stack, overrides }) => {
     it("has no mandatory violation and checked the whole graph", async () => {
         const { run, result, workloads } = await verdict(stack, overrides);
-        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : [])].sort();
+        const pitr = configReader(stack, overrides)("pitr") === "true";
+        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : []), ...(pitr ? ["CronJob postgres-pitr-base-backup"] : [])].sort();
         expect(mandatory(result).map((v) => `${v.policy} | ${v.resource} | ${v.message}`)).toEqual([]);
         // The stack's images are all its release's.
         expect(result.violations.filter((v) => v.policy === "image-matches-release").map((v) => v.message)).toEqual([]);
@@ -42,8 +44,10 @@ describe.each(stackMatrix(["dev", "prod"], RELEASE_NAMES))("policy pack on stack
         // The move guard exists only for storage-api before v0.48.3 (the seed's); newer ones check
         // the destination themselves, so the rule has nothing to check there.
         const guardOnly = overrides.release === undefined ? [] : ["storage-move-guarded"];
+        // Production's rules apply only to the stack marked production (config environment).
+        const productionOnly = configReader(stack, overrides)("environment") === "production" ? [] : ["pitr-in-production"];
         for (const rule of allPolicies.filter((p) => "validateStack" in p).map((p) => p.name)) {
-            expect(result.applied[rule] ?? 0, rule).toBe(guardOnly.includes(rule) ? 0 : 1);
+            expect(result.applied[rule] ?? 0, rule).toBe(guardOnly.includes(rule) || productionOnly.includes(rule) ? 0 : 1);
         }
         expect(result.applied["namespace-pod-security"]).toBe(1);
         expect(result.applied["jwt-secret-length"]).toBeGreaterThanOrEqual(6);

@@ -57,16 +57,14 @@ export class Postgres extends pulumi.ComponentResource {
         // Point-in-time recovery: archiving args, wal-g's storage env, the archive volume (its own claim).
         const pitr = config.pitr ? pitrServerParts(config.pitr, image, databaseSecurityContext()) : undefined;
         this.pitr = pitr;
-        if (config.pitr?.target === "volume") {
-            new k8s.core.v1.PersistentVolumeClaim(`${name}-wal-archive`, {
-                metadata: { name: WAL_ARCHIVE_CLAIM, namespace: args.namespace, labels: workloadLabels(serviceName, "database") },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: config.storage.storageClassName,
-                    resources: { requests: { storage: config.pitr.volumeSize } },
-                },
-            }, { parent: this });
-        }
+        const archiveClaim = config.pitr?.target !== "volume" ? undefined : new k8s.core.v1.PersistentVolumeClaim(`${name}-wal-archive`, {
+            metadata: { name: WAL_ARCHIVE_CLAIM, namespace: args.namespace, labels: workloadLabels(serviceName, "database") },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: config.storage.storageClassName,
+                resources: { requests: { storage: config.pitr.volumeSize } },
+            },
+        }, { parent: this });
 
         this.workload = new Workload({
             release: config.release,
@@ -146,7 +144,7 @@ export class Postgres extends pulumi.ComponentResource {
                 claimTemplate("postgres-config", config.storage.storageClassName, config.postgres.configVolumeSize, config.namespace),
             ],
             servicePorts: [{ name: "postgres", port: SERVICES.postgres.port, targetPort: "postgres" }],
-        }, { parent: this, dependsOn: [this.majorGuard, ...(args.storageClass ? [args.storageClass] : [])] });
+        }, { parent: this, dependsOn: [this.majorGuard, ...(args.storageClass ? [args.storageClass] : []), ...(archiveClaim ? [archiveClaim] : [])] });
         this.ready = this.workload.ready;
         this.registerOutputs({ host: this.host });
     }
