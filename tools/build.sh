@@ -41,7 +41,8 @@ COMPONENTS=(
 # Optional: a missing one does not fail --check; the engine tier skips what needs it, in one line.
 OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION"
     "meta-seed:meta-$META_SEED_VERSION" "meta-v1:meta-$META_V1_VERSION"
-    "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION")
+    "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION"
+    "cert-manager:cert-manager-controller")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
@@ -97,9 +98,11 @@ SNAPSHOT_BUILDS=(
     "meta-v1|supabase/postgres-meta|$META_V1_VERSION|$META_V1_COMMIT|-"
     "storage-seed|supabase/storage|$STORAGE_SEED_VERSION|$STORAGE_SEED_COMMIT|-"
     "storage-v1|supabase/storage|$STORAGE_V1_VERSION|$STORAGE_V1_COMMIT|-"
+    "cert-manager|cert-manager/cert-manager|$CERT_MANAGER_VERSION|$CERT_MANAGER_COMMIT|$CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
-EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
+EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT"
+    "cert-manager|Venafi/vcert|$VCERT_VERSION|$VCERT_COMMIT")
 
 # unavailable NAME: one line per snapshot the component needs and lacks; nothing when it can be built.
 unavailable() {
@@ -129,7 +132,10 @@ have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 
 # GoTrue built before they were is rebuilt).
 have_component() {
     have_all "$2" || return 1
-    case "$1" in gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;; esac
+    case "$1" in
+        gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;;
+        cert-manager) [[ -f "$TOOLS_HOME/cert-manager/crds.yaml" ]] ;;
+    esac
 }
 
 wrapper() { # wrapper DIR MODULE-PATH: a fresh go.mod in DIR that only requires what follows
@@ -367,6 +373,56 @@ build_storage_v1() {
         "Node $("$n" --version) from npm $NODE24_PACKAGE; pg-boss 10.3.2 from the registry instead of supabase's fork (build without its type check); fs-xattr compiled; v0.8.2 pins $STORAGE_V1_PINNED, not in the snapshot: skew $STORAGE_V1_PINNED -> $STORAGE_V1_VERSION" storage-v1
 }
 
+# module_h1 DIR MODULE@VERSION: the go.sum hash ("h1:...") of a module whose files are DIR, computed
+# as golang.org/x/mod/sumdb/dirhash.Hash1 does: sha256 over the sorted "<sha256>  <module@version/file>"
+# lines. It lets a module taken from a snapshot be checked against the go.sum line its user records.
+module_h1() {
+    (cd "$1" && find . -type f | sed 's#^\./##' | LC_ALL=C sort | while IFS= read -r f; do
+        printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$2/$f"
+    done) | sha256sum | cut -d' ' -f1 | xxd -r -p | base64 | sed 's/^/h1:/'
+}
+
+# cert-manager's controller (see tools/versions.sh for why the main comes from the snapshot): the
+# tag's cmd/controller from the snapshot, its `replace ... => ../../` of the root module turned into a
+# require of the same tag from the proxy, built the way its Makefile stamps the version
+# (make/00_mod.mk). Its CRDs are the root module's deploy/crds/: plain controller-gen output, no Helm
+# templating and no conversion webhook, so they apply as they are; the snapshot's copy at the tag
+# must be identical to the proxy's (the two routes agree on the tree).
+build_cert_manager() {
+    local d="$TOOLS_WORK/cert-manager" refused src root sum reported crds="$TOOLS_HOME/cert-manager"
+    refused="$(proxy_refusal "$CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION")"
+    [[ -n "$refused" ]] || echo "note: the proxy now serves $CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION; the snapshot is still used"
+    src="$(checked_snapshot cert-manager/cert-manager "$CERT_MANAGER_VERSION" "$CERT_MANAGER_COMMIT")" || { echo "$src"; return 1; }
+    rm -rf "$d"; export_tree "$src" "$CERT_MANAGER_COMMIT" "$d" cmd/controller deploy/crds
+    grep -qx "module $CERT_MANAGER_CONTROLLER_MODULE" "$d/cmd/controller/go.mod" || { echo "$d/cmd/controller/go.mod is not module $CERT_MANAGER_CONTROLLER_MODULE"; return 1; }
+    root="$(cd /tmp && go mod download -json "$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION")"
+    sum="$(echo "$root" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$/\1/p')"
+    [[ "$sum" == "$CERT_MANAGER_MODULE_SUM" ]] || { echo "the proxy's $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION sums to $sum, not $CERT_MANAGER_MODULE_SUM (tools/versions.sh)"; return 1; }
+    root="$(echo "$root" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    diff -r "$root/deploy/crds" "$d/deploy/crds" || { echo "the snapshot's deploy/crds at ${CERT_MANAGER_COMMIT:0:12} differs from the proxy's $CERT_MANAGER_VERSION"; return 1; }
+    # Venafi's client: the whole tree at its tag (git archive, not export_tree: the hash covers
+    # testdata/ too), checked against the h1 the controller's go.sum records, then replaced in.
+    local vcert want got; vcert="$(checked_snapshot Venafi/vcert "$VCERT_VERSION" "$VCERT_COMMIT")" || { echo "$vcert"; return 1; }
+    mkdir -p "$d/vcert"; git --git-dir="$vcert" archive "$VCERT_COMMIT" | tar -x -C "$d/vcert"
+    want="$(awk -v m="$VCERT_MODULE" -v v="$VCERT_VERSION" '$1 == m && $2 == v {print $3}' "$d/cmd/controller/go.sum")"
+    got="$(module_h1 "$d/vcert" "$VCERT_MODULE@$VCERT_VERSION")"
+    [[ -n "$want" && "$got" == "$want" ]] || { echo "Venafi/vcert $VCERT_VERSION from the snapshot hashes to $got; the controller's go.sum records '${want:-nothing}'"; return 1; }
+    (cd "$d/cmd/controller" && go mod edit -dropreplace="$CERT_MANAGER_MODULE" -require="$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION" \
+            -replace="$VCERT_MODULE@$VCERT_VERSION=$d/vcert" \
+        && go build -trimpath -o "$d/cert-manager-controller" \
+            -ldflags "-s -w -X $CERT_MANAGER_MODULE/pkg/util.AppVersion=$CERT_MANAGER_VERSION -X $CERT_MANAGER_MODULE/pkg/util.AppGitCommit=$CERT_MANAGER_COMMIT" .) || return 1
+    # The controller has no --version flag (it logs its version at start); its build info says what went in.
+    reported="$(go version -m "$d/cert-manager-controller" | awk '$1 == "dep" && $2 == "'"$CERT_MANAGER_MODULE"'" {print $2 "@" $3}')"
+    [[ "$reported" == "$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION" ]] || { echo "the built controller embeds '$reported', not $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION"; return 1; }
+    rm -rf "$crds"; mkdir -p "$crds"
+    local f; for f in "$root"/deploy/crds/*.yaml; do cat "$f"; printf '\n'; done > "$crds/crds.yaml"
+    mv "$d/cert-manager-controller" "$TOOLS_BIN/cert-manager-controller"
+    printf '%s %s\n' "$CERT_MANAGER_VERSION" "$CERT_MANAGER_COMMIT" > "$TOOLS_BIN/cert-manager-controller.version"
+    record_source cert-manager "snapshot cert-manager/cert-manager tag $CERT_MANAGER_VERSION (commit ${CERT_MANAGER_COMMIT:0:12}), cmd/controller, with $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION from the proxy ($CERT_MANAGER_MODULE_SUM) and $VCERT_MODULE@$VCERT_VERSION from a Venafi/vcert snapshot (commit ${VCERT_COMMIT:0:12}, $got as go.sum records); CRDs: its deploy/crds; proxy: ${refused:-served}"
+    rm -rf "$d"
+    echo "installed $TOOLS_BIN/cert-manager-controller ($reported) and $crds/crds.yaml"
+}
+
 version_of() {
     case "$1" in
         kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi|language-nodejs) echo "$PULUMI_VERSION" ;;
@@ -379,6 +435,7 @@ version_of() {
         meta-v1) echo "$META_V1_VERSION (optional; pinned $META_V1_PINNED)" ;;
         storage-seed) echo "$STORAGE_SEED_VERSION (optional)" ;;
         storage-v1) echo "$STORAGE_V1_VERSION (optional; pinned $STORAGE_V1_PINNED)" ;;
+        cert-manager) echo "$CERT_MANAGER_VERSION (optional)" ;;
     esac
 }
 

@@ -57,6 +57,22 @@ META_SEED_COMMIT=7e7d114636164e8550cad71e5ef69df11b9882fb
 META_V1_PINNED=v0.99.0
 META_V1_VERSION=v0.98.0
 META_V1_COMMIT=641831e0555d8f9eab278014956ec2cf1ee1174d
+# Optional: cert-manager's controller for the engine tier's TLS scenario (issue 23). The proxy serves
+# the root module github.com/cert-manager/cert-manager (v1.21.2 is its newest), but not the
+# controller's main: cmd/controller is a nested module named .../controller-binary, a path that
+# matches no directory, so no version of it resolves. Its main comes from a cert-manager/cert-manager
+# snapshot at the tag, whose newest v1.21.x tag is v1.21.1; the root module is required from the
+# proxy at the same tag (its go.sum line below, checked against sum.golang.org by `go`).
+CERT_MANAGER_VERSION=v1.21.1
+CERT_MANAGER_COMMIT=24e33194fb39488eff2bbf10c6dc640f407cad44
+CERT_MANAGER_MODULE=github.com/cert-manager/cert-manager
+CERT_MANAGER_MODULE_SUM=h1:0LttV37Q5c2CBNoHkjuI8sLKTXWZDC2SwQkxrBMKV9w=
+CERT_MANAGER_CONTROLLER_MODULE=github.com/cert-manager/cert-manager/controller-binary
+# The controller needs Venafi's client, which the proxy refuses (every version): its tag from a
+# Venafi/vcert snapshot, checked against the h1 line the controller's own go.sum records for it.
+VCERT_MODULE=github.com/Venafi/vcert/v5
+VCERT_VERSION=v5.13.7
+VCERT_COMMIT=ee9b69160db74a0b502e02b12b6f4fd4ab4b8cbd
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(
