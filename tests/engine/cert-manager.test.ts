@@ -1,0 +1,97 @@
+// The real cert-manager controller (built by `npm run tools -- --only cert-manager`) against the
+// sandbox's real kube-apiserver, with the CRDs of its release and no webhook: the standard private
+// CA bootstrap (self-signed ClusterIssuer -> CA Certificate -> CA ClusterIssuer), a Certificate for
+// the API and Studio hostnames in the stack's namespace, its kubernetes.io/tls Secret checked with
+// node's X509Certificate, and a renewal forced as `cmctl renew` does, which changes the Secret.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
+import { CERT_MANAGER_NAMESPACE, certManagerTools, readCrds, RunningCertManager, startCertManager, stopCertManager } from "../../sandbox/cert-manager";
+import { toolSource, toolVersions } from "../../tools/paths";
+import { applyCertificate, bootstrapCaIssuer, CaBootstrap, certificateProblem, forceRenewal, IssuedCertificate, waitForIssuedCertificate } from "./support/cert-manager";
+
+const NAMESPACE = "supabase";
+const HOSTNAMES = ["api.example.test", "studio.example.test"];
+const CERTIFICATE = "supabase-tls";
+const SECRET = "supabase-tls";
+
+let sandbox: SandboxInfo;
+let controller: RunningCertManager;
+let ca: CaBootstrap;
+let issued: IssuedCertificate;
+const figures: string[] = [];
+
+const sansOf = (cert: IssuedCertificate) => cert.leaf.subjectAltName!.split(",").map((s) => s.trim()).sort();
+
+describe(`real cert-manager ${toolVersions().CERT_MANAGER_VERSION} in the sandbox`, () => {
+    beforeAll(async () => {
+        // Not a skip: without the build, every test here fails with the command that provides it.
+        const tools = certManagerTools();
+        if (typeof tools === "string") throw new Error(tools);
+        process.env.SUPABASE_PLATFORM_SANDBOX ??= fs.mkdtempSync(path.join(os.tmpdir(), "cert-manager-sandbox-"));
+        sandbox = await startSandbox();
+        controller = await startCertManager(sandbox.layout);
+        figures.push(`controller start to /livez ${controller.startSeconds.toFixed(1)} s`);
+        const kc = new k8s.KubeConfig();
+        kc.loadFromFile(sandbox.kubeconfig);
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        if (!(await core.readNamespace({ name: NAMESPACE }).then(() => true, () => false))) await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    });
+
+    afterAll(async () => {
+        console.log(`cert-manager (${toolSource("cert-manager")}): ${figures.join(", ")}`);
+        if (sandbox) {
+            await stopCertManager(sandbox.layout);
+            await stopSandbox(sandbox.layout);
+        }
+    });
+
+    it("applies CRDs without a conversion webhook, and the API server stores issuers and certificates without cert-manager's webhook", async () => {
+        const tools = certManagerTools();
+        if (typeof tools === "string") throw new Error(tools);
+        const crds = readCrds(tools.crds);
+        expect(crds.map((c) => c.metadata!.name).sort()).toEqual([
+            "certificaterequests.cert-manager.io", "certificates.cert-manager.io", "challenges.acme.cert-manager.io",
+            "clusterissuers.cert-manager.io", "issuers.cert-manager.io", "orders.acme.cert-manager.io",
+        ]);
+        expect(crds.every((c) => c.spec.conversion === undefined || c.spec.conversion.strategy === "None")).toBe(true);
+        ca = await bootstrapCaIssuer(sandbox.kubeconfig, CERT_MANAGER_NAMESPACE);
+        // The self-signed CA: its own issuer, marked as a CA, valid now.
+        const caCert = await waitForIssuedCertificate(sandbox.kubeconfig, CERT_MANAGER_NAMESPACE, ca.caSecret, [], { timeoutMs: 60_000, certificateName: ca.caCertificate });
+        expect(caCert.leaf.ca).toBe(true);
+        expect(caCert.leaf.checkIssued(caCert.leaf)).toBe(true);
+    });
+
+    it("issues a certificate for the API and Studio hostnames from the CA ClusterIssuer, chained to the Secret's ca.crt", async () => {
+        const t0 = Date.now();
+        await applyCertificate(sandbox.kubeconfig, { namespace: NAMESPACE, name: CERTIFICATE, secretName: SECRET, hostnames: HOSTNAMES, issuer: { name: ca.caIssuer, kind: "ClusterIssuer" } });
+        issued = await waitForIssuedCertificate(sandbox.kubeconfig, NAMESPACE, SECRET, HOSTNAMES, { timeoutMs: 60_000, certificateName: CERTIFICATE });
+        figures.push(`Certificate to issued Secret ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        expect(sansOf(issued)).toEqual(HOSTNAMES.map((h) => `DNS:${h}`).sort());
+        expect(issued.leaf.ca).toBe(false);
+        // The Secret's ca.crt is the CA the bootstrap made, and the leaf verifies against it.
+        const caSecret = await waitForIssuedCertificate(sandbox.kubeconfig, CERT_MANAGER_NAMESPACE, ca.caSecret, []);
+        expect(issued.ca.fingerprint256).toBe(caSecret.leaf.fingerprint256);
+        expect(issued.leaf.verify(issued.ca.publicKey)).toBe(true);
+        expect(new Date(issued.leaf.validTo).getTime()).toBeGreaterThan(Date.now());
+        // The checker refuses what it should: another hostname, and a chain to the wrong CA.
+        expect(certificateProblem(issued.leaf, issued.ca, ["db.example.test"])).toMatch(/lack db\.example\.test/);
+        expect(certificateProblem(issued.leaf, issued.leaf, HOSTNAMES)).toMatch(/not issued by/);
+    });
+
+    it("re-issues on a forced renewal (cmctl renew's Issuing condition): the Secret's certificate and key change, same hostnames and CA", async () => {
+        const t0 = Date.now();
+        await forceRenewal(sandbox.kubeconfig, NAMESPACE, CERTIFICATE);
+        const renewed = await waitForIssuedCertificate(sandbox.kubeconfig, NAMESPACE, SECRET, HOSTNAMES, { timeoutMs: 60_000, notPem: issued.certPem, certificateName: CERTIFICATE });
+        figures.push(`forced renewal to changed Secret ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        expect(renewed.resourceVersion).not.toBe(issued.resourceVersion);
+        expect(renewed.leaf.serialNumber).not.toBe(issued.leaf.serialNumber);
+        // rotationPolicy: Always: a new key pair with each issuance.
+        expect(renewed.leaf.publicKey.export({ format: "der", type: "spki" }).equals(issued.leaf.publicKey.export({ format: "der", type: "spki" }))).toBe(false);
+        expect(sansOf(renewed)).toEqual(sansOf(issued));
+        expect(renewed.ca.fingerprint256).toBe(issued.ca.fingerprint256);
+    });
+});
