@@ -3,6 +3,7 @@
 // CA bootstrap (self-signed ClusterIssuer -> CA Certificate -> CA ClusterIssuer), a Certificate for
 // the API and Studio hostnames in the stack's namespace, its kubernetes.io/tls Secret checked with
 // node's X509Certificate, and a renewal forced as `cmctl renew` does, which changes the Secret.
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,7 +11,11 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
 import { CERT_MANAGER_NAMESPACE, certManagerTools, readCrds, RunningCertManager, startCertManager, stopCertManager } from "../../sandbox/cert-manager";
-import { toolSource, toolVersions } from "../../tools/paths";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { requireTools, toolSource, toolVersions } from "../../tools/paths";
+import { RELEASES } from "../../policies/rules/releases";
+import { pulumiCommand, StepLog } from "./support/workspace";
+import { TLS_CHECKSUM_ANNOTATION, tlsRolloutProgram } from "./support/tls-rollout";
 import { applyCertificate, bootstrapCaIssuer, CaBootstrap, certificateProblem, forceRenewal, IssuedCertificate, waitForIssuedCertificate } from "./support/cert-manager";
 
 const NAMESPACE = "supabase";
@@ -23,6 +28,22 @@ let controller: RunningCertManager;
 let ca: CaBootstrap;
 let issued: IssuedCertificate;
 const figures: string[] = [];
+
+/** An inline Pulumi program's stack under the real CLI and engine, with a file backend in a temp dir. */
+async function inlineStack(name: string, program: () => Promise<Record<string, unknown>>, kubeconfig: string): Promise<{ stack: Stack; cleanup: () => void }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-rollout-"));
+    fs.mkdirSync(path.join(dir, "state"));
+    const envVars = {
+        PATH: `${requireTools()}:${process.env.PATH}`, KUBECONFIG: kubeconfig, PULUMI_HOME: path.join(dir, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "tls-rollout",
+        PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: "tls-rollout", program }, {
+        pulumiCommand: await pulumiCommand(), envVars, workDir: dir,
+        projectSettings: { name: "tls-rollout", runtime: "nodejs", backend: { url: envVars.PULUMI_BACKEND_URL } },
+    });
+    return { stack, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 const sansOf = (cert: IssuedCertificate) => cert.leaf.subjectAltName!.split(",").map((s) => s.trim()).sort();
 
@@ -93,5 +114,54 @@ describe(`real cert-manager ${toolVersions().CERT_MANAGER_VERSION} in the sandbo
         expect(renewed.leaf.publicKey.export({ format: "der", type: "spki" }).equals(issued.leaf.publicKey.export({ format: "der", type: "spki" }))).toBe(false);
         expect(sansOf(renewed)).toEqual(sansOf(issued));
         expect(renewed.ca.fingerprint256).toBe(issued.ca.fingerprint256);
+    });
+
+    it("rolls a Deployment that mounts the Secret on the next pulumi up after a renewal, with no config change (the proposed Kong mechanism)", async () => {
+        const kongImage = RELEASES["v0.8.2"].images.kong;
+        const names = { namespace: NAMESPACE, certificateName: "rollout-tls", secretName: "rollout-tls" };
+        const { stack, cleanup } = await inlineStack("tls", tlsRolloutProgram({
+            ...names, hostnames: HOSTNAMES, issuer: { name: ca.caIssuer, kind: "ClusterIssuer" }, kongImage, kongTag: kongImage.split(":").pop()!,
+        }), sandbox.kubeconfig);
+        const kc = new k8s.KubeConfig();
+        kc.loadFromFile(sandbox.kubeconfig);
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        const template = async () => (await apps.readNamespacedDeployment({ name: "kong-tls-rollout", namespace: NAMESPACE })).spec!.template;
+        const replicaSets = async () => (await apps.listNamespacedReplicaSet({ namespace: NAMESPACE, labelSelector: "app=kong-tls-rollout" })).items.length;
+        try {
+            let t0 = Date.now();
+            const first = await stack.up();
+            figures.push(`first pulumi up (Certificate awaited Ready, Secret read, Deployment) ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            const issuedNow = await waitForIssuedCertificate(sandbox.kubeconfig, NAMESPACE, names.secretName, HOSTNAMES, { certificateName: names.certificateName });
+            const before = await template();
+            // The annotation is the hash of the tls.crt the Secret holds, read at this up.
+            expect(before.metadata!.annotations![TLS_CHECKSUM_ANNOTATION]).toBe(first.outputs.checksum.value);
+            expect(first.outputs.checksum.value).toBe(createHash("sha256").update(Buffer.from(issuedNow.certPem).toString("base64")).digest("hex"));
+            // The pod mounts exactly that Secret at the paths its env names.
+            const env = Object.fromEntries(before.spec!.containers[0].env!.map((e) => [e.name, e.value ?? ""]));
+            const mount = before.spec!.containers[0].volumeMounts!.find((m) => env.KONG_SSL_CERT.startsWith(`${m.mountPath}/`))!;
+            const volume = before.spec!.volumes!.find((v) => v.name === mount.name)!;
+            expect(volume.secret!.secretName).toBe(names.secretName);
+            expect(volume.secret!.items!.map((i) => `${mount.mountPath}/${i.path}`)).toEqual([env.KONG_SSL_CERT, env.KONG_SSL_CERT_KEY]);
+
+            const steady = new StepLog();
+            await stack.up({ onEvent: steady.onEvent });
+            expect(steady.changes()).toEqual([]);
+
+            await forceRenewal(sandbox.kubeconfig, NAMESPACE, names.certificateName);
+            await waitForIssuedCertificate(sandbox.kubeconfig, NAMESPACE, names.secretName, HOSTNAMES, { notPem: issuedNow.certPem, certificateName: names.certificateName });
+            const rsBefore = await replicaSets();
+            t0 = Date.now();
+            const log = new StepLog();
+            const second = await stack.up({ onEvent: log.onEvent });
+            figures.push(`pulumi up after renewal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            expect(log.changes()).toEqual(["update kubernetes:apps/v1:Deployment kong"]);
+            const after = await template();
+            expect(after.metadata!.annotations![TLS_CHECKSUM_ANNOTATION]).toBe(second.outputs.checksum.value);
+            expect(second.outputs.checksum.value).not.toBe(first.outputs.checksum.value);
+            expect(await replicaSets()).toBe(rsBefore + 1);
+            await stack.destroy();
+        } finally {
+            cleanup();
+        }
     });
 });
