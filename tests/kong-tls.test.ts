@@ -1,13 +1,13 @@
 // Kong's TLS settings (components/services/kong/tls.ts) held to the Kong TLS contract of each
 // release's Kong tag (components/services/kong/contracts/tls-<tag>.ts), and those contracts to the
-// image contracts of the same tags (components/contracts/kong*.ts): the variables exist at the tag,
+// image contracts of the same tags (components/services/kong/contracts/<tag>.ts): the variables exist at the tag,
 // the listener parses the way Kong's conf loader parses it, and bad input is refused by name.
 import { describe, expect, it } from "vitest";
-import { KONG_CONTRACT } from "../components/contracts/kong";
-import { KONG_3_9_3_CONTRACT } from "../components/contracts/kong-3.9.3";
-import { ImageContract } from "../components/contracts/types";
+import { KONG_CONTRACT } from "../components/services/kong/contracts/2.8.1";
+import { KONG_3_9_3_CONTRACT } from "../components/services/kong/contracts/3.9.3";
+import { ImageContract } from "../components/services/contract-types";
 import { KONG_TLS_CONTRACTS, KONG_TLS_DIR, kongTls, kongTlsVolume } from "../components/services/kong/tls";
-import { RELEASES } from "../policies/rules/releases";
+import { RELEASES } from "../releases";
 
 const IMAGE_CONTRACTS: Record<string, ImageContract> = { [KONG_CONTRACT.tag]: KONG_CONTRACT, [KONG_3_9_3_CONTRACT.tag]: KONG_3_9_3_CONTRACT };
 const OPTIONS = { certPath: `${KONG_TLS_DIR}/tls.crt`, keyPath: `${KONG_TLS_DIR}/tls.key`, hstsMaxAge: 31536000 };

@@ -13,7 +13,7 @@ import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
 import { CERT_MANAGER_NAMESPACE, certManagerTools, readCrds, RunningCertManager, startCertManager, stopCertManager } from "../../sandbox/cert-manager";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { requireTools, toolSource, toolVersions } from "../../tools/paths";
-import { RELEASES } from "../../policies/rules/releases";
+import { RELEASES } from "../../releases";
 import { pulumiCommand, StepLog } from "./support/workspace";
 import { TLS_CHECKSUM_ANNOTATION, tlsRolloutProgram } from "./support/tls-rollout";
 import { applyCertificate, bootstrapCaIssuer, CaBootstrap, certificateProblem, forceRenewal, IssuedCertificate, waitForIssuedCertificate } from "./support/cert-manager";

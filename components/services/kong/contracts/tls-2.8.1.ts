@@ -1,7 +1,7 @@
 // Kong's TLS contract at Kong/kong@2.8.1 (the seed release's kong:2.8.1): the proxy's TLS listener
 // and certificate, the HSTS header through an injected nginx directive, and the route-level
 // HTTP-to-HTTPS redirect. Read at the tag; line numbers are that tag's.
-import { SourceRef } from "../../../contracts/types";
+import { SourceRef } from "../../contract-types";
 import { KongTlsContract } from "./tls-types";
 
 const KONG = (path: string, line?: number): SourceRef => ({ repo: "Kong/kong", tag: "2.8.1", path, line });

@@ -1,7 +1,7 @@
 // Kong's TLS contract at Kong/kong@3.9.3 (the v0.8.2 release's kong/kong:3.9.3): as at 2.8.1,
 // except that KONG_SSL_CERT / KONG_SSL_CERT_KEY items may also be the PEM (or its base64) inline,
 // and HTTP/2 is rendered as a server-wide `http2 on;`. Read at the tag; line numbers are that tag's.
-import { SourceRef } from "../../../contracts/types";
+import { SourceRef } from "../../contract-types";
 import { KongTlsContract } from "./tls-types";
 
 const KONG = (path: string, line?: number): SourceRef => ({ repo: "Kong/kong", tag: "3.9.3", path, line });

@@ -2,7 +2,7 @@
 // certificate, how a response header such as HSTS can be added, and how a route redirects HTTP to
 // HTTPS. Data only, each fact read from Kong/kong at that tag; components/services/kong/tls.ts
 // renders from it and tests/kong-tls.test.ts holds the rendering to it.
-import { SourceRef } from "../../../contracts/types";
+import { SourceRef } from "../../contract-types";
 
 export interface KongTlsContract {
     /** The Kong tag the facts were read at (Kong/kong), e.g. "2.8.1". */
