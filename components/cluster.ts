@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { MANAGED_BY } from "./workload";
+import { ENVIRONMENT_LABEL } from "./services/kong/facts";
 
 /** Kubernetes minor version the Pod Security labels are pinned to (checks are version-gated). */
 export const POD_SECURITY_VERSION = "v1.30";
@@ -59,7 +60,14 @@ export class ClusterPrerequisites extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "supabase", "app.kubernetes.io/managed-by": MANAGED_BY };
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: config.namespace, labels: { ...labels, ...podSecurityLabels() } },
+            metadata: {
+                name: config.namespace,
+                labels: {
+                    ...labels, ...podSecurityLabels(),
+                    // Marks the stack as production for the policy pack (api-over-tls, docs/tls.md); absent otherwise.
+                    ...(config.environment === "production" ? { [ENVIRONMENT_LABEL]: "production" } : {}),
+                },
+            },
         }, { parent: this });
         this.namespaceName = this.namespace.metadata.name;
 
