@@ -14,6 +14,7 @@ import { noDefaultSupabaseSecrets, jwtSecretLength, noLiteralSecretEnv, noSecret
 import { dedicatedServiceAccount, serviceAccountTokenNotMounted } from "./service-accounts";
 import { databaseVolumeLonghorn } from "./storage";
 import { storageMoveGuarded } from "./storage-api";
+import { apiOverTls } from "./tls";
 import { probePortsExist, selectorMatchesTemplate, serviceSelectsPods, statefulSetHeadlessService } from "./wiring";
 
 export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
@@ -34,6 +35,7 @@ export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
     wiring: [statefulSetHeadlessService, serviceSelectsPods, probePortsExist, selectorMatchesTemplate],
     "service accounts": [dedicatedServiceAccount, serviceAccountTokenNotMounted],
     connections: [connectionBudget],
+    tls: [apiOverTls],
 };
 
 export const allPolicies: AnyPolicy[] = Object.values(POLICY_AREAS).flat();
