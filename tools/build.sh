@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run tools [-- --check | --check-services | --list | --only NAME]
+# npm run tools [-- --check | --check-services | --check-cert-manager | --list | --only NAME]
 # Builds the real toolchain the engine tier runs into a cache outside the checkout: the Pulumi CLI,
 # its Node.js language host, the kubernetes and postgresql provider plugins, etcd,
 # kube-apiserver/-controller-manager/-scheduler and KWOK; optionally GoTrue. Idempotent and
@@ -20,9 +20,10 @@ case "${1:-}" in
     --check) mode="check" ;;
     --list) mode="list" ;;
     --check-services) mode="check-services" ;;
+    --check-cert-manager) mode="check-cert-manager" ;;
     --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
     -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --check-services for the services tier's builds, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
+    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --check-services for the services tier's builds, --check-cert-manager for the cert-manager scenarios, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -472,6 +473,17 @@ if [[ "$mode" == check-services ]]; then
         fi
     done
     echo "tools: the service builds are present in $TOOLS_BIN"; exit 0
+fi
+if [[ "$mode" == check-cert-manager ]]; then
+    # The engine tier's cert-manager scenarios (npm run test:engine:cert-manager) need the engine's tools and cert-manager.
+    for entry in "${COMPONENTS[@]}"; do
+        have_all "${entry#*:}" || { echo "tools: ${entry%%:*} missing in $TOOLS_BIN; build it with: npm run tools"; exit 1; }
+    done
+    if ! have_component cert-manager cert-manager-controller; then
+        why="$(unavailable cert-manager | head -n 1)"
+        echo "tools: cert-manager not built (${why:-build it with: npm run tools -- --only cert-manager})"; exit 1
+    fi
+    echo "tools: the engine tools and cert-manager are present in $TOOLS_BIN"; exit 0
 fi
 if [[ "$mode" == check ]]; then
     missing=()

@@ -14,7 +14,8 @@ import { CERT_MANAGER_NAMESPACE, certManagerTools, readCrds, RunningCertManager,
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { requireTools, toolSource, toolVersions } from "../../tools/paths";
 import { RELEASES } from "../../releases";
-import { pulumiCommand, StepLog } from "./support/workspace";
+import { engineStack, engineWorkspace, pulumiCommand, StepLog } from "./support/workspace";
+import { TLS_CHECKSUM_ANNOTATION as PROGRAM_TLS_ANNOTATION } from "../../components/tls";
 import { TLS_CHECKSUM_ANNOTATION, tlsRolloutProgram } from "./support/tls-rollout";
 import { applyCertificate, bootstrapCaIssuer, CaBootstrap, certificateProblem, forceRenewal, IssuedCertificate, waitForIssuedCertificate } from "./support/cert-manager";
 
@@ -162,6 +163,80 @@ describe(`real cert-manager ${toolVersions().CERT_MANAGER_VERSION} in the sandbo
             await stack.destroy();
         } finally {
             cleanup();
+        }
+    });
+
+    it("pulumi up of the program with tls cert-manager: an issued certificate for both hostnames, mounted by Kong's pod at the paths its env names; a renewal rolls Kong on the next up with no config change", async () => {
+        const ws = engineWorkspace(sandbox.kubeconfig);
+        const namespace = "supabase-tls";
+        const hostnames = { api: "api.tls.example.test", studio: "studio.tls.example.test" };
+        // Pulumi.dev.yaml with TLS on: the program's own Certificate, from the CA ClusterIssuer above.
+        const stack = await engineStack(ws, "dev", {
+            dbAdminEndpoint: "none", namespace, apiHostname: hostnames.api, studioHostname: hostnames.studio,
+            tls: "cert-manager", tlsIssuerName: ca.caIssuer, tlsIssuerKind: "ClusterIssuer",
+        });
+        const kc = new k8s.KubeConfig();
+        kc.loadFromFile(sandbox.kubeconfig);
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const kongTemplate = async () => (await apps.readNamespacedDeployment({ name: "kong", namespace })).spec!.template;
+        const kongPods = async () => (await core.listNamespacedPod({ namespace, labelSelector: "app.kubernetes.io/name=kong" })).items
+            .filter((p) => !p.metadata!.deletionTimestamp);
+        try {
+            let t0 = Date.now();
+            const first = await stack.up();
+            figures.push(`program pulumi up with tls cert-manager ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            expect(first.outputs.apiUrl.value).toBe(`https://${hostnames.api}`);
+            expect(first.outputs.studioUrl.value).toBe(`https://${hostnames.studio}`);
+
+            // The Secret holds a certificate for both hostnames, chained to the CA the ClusterIssuer signs with.
+            const cert = await waitForIssuedCertificate(sandbox.kubeconfig, namespace, "supabase-tls", [hostnames.api, hostnames.studio], { certificateName: "supabase-hostnames" });
+            expect(sansOf(cert)).toEqual([`DNS:${hostnames.api}`, `DNS:${hostnames.studio}`].sort());
+            expect(certificateProblem(cert.leaf, cert.ca, [hostnames.api, hostnames.studio])).toBeUndefined();
+            const caSecret = await waitForIssuedCertificate(sandbox.kubeconfig, CERT_MANAGER_NAMESPACE, ca.caSecret, []);
+            expect(cert.ca.fingerprint256).toBe(caSecret.leaf.fingerprint256);
+
+            // Kong's pod (KWOK runs it) mounts exactly that Secret at the paths its env names, and carries its tls.crt's hash.
+            const checksum = createHash("sha256").update(cert.certPem).digest("hex");
+            const pods = await kongPods();
+            expect(pods.length).toBeGreaterThan(0);
+            for (const pod of pods) {
+                const kong = pod.spec!.containers.find((c) => c.name === "kong")!;
+                const env = Object.fromEntries(kong.env!.map((e) => [e.name, e.value ?? ""]));
+                const mount = kong.volumeMounts!.find((m) => env.KONG_SSL_CERT.startsWith(`${m.mountPath}/`))!;
+                const volume = pod.spec!.volumes!.find((v) => v.name === mount.name)!;
+                expect(volume.secret!.secretName).toBe("supabase-tls");
+                expect(volume.secret!.items!.map((i) => `${mount.mountPath}/${i.path}`)).toEqual([env.KONG_SSL_CERT, env.KONG_SSL_CERT_KEY]);
+                expect(env.KONG_NGINX_PROXY_ADD_HEADER).toBe('Strict-Transport-Security "max-age=31536000" always');
+                expect(pod.metadata!.annotations![PROGRAM_TLS_ANNOTATION]).toBe(checksum);
+            }
+            // Both LoadBalancers answer on 443 (Kong's TLS listener) and 80 (its redirecting plain one).
+            for (const name of ["kong-lb", "kong-dashboard-lb"]) {
+                const svc = await core.readNamespacedService({ name, namespace });
+                expect(svc.spec!.ports!.map((p) => `${p.port}->${p.targetPort}`)).toEqual(["443->https", "80->http"]);
+            }
+
+            const steady = new StepLog();
+            await stack.up({ onEvent: steady.onEvent });
+            expect(steady.changes()).toEqual([]);
+
+            // A renewal changes the Secret; the next up, with no config change, rolls Kong (and nothing else).
+            await forceRenewal(sandbox.kubeconfig, namespace, "supabase-hostnames");
+            const renewed = await waitForIssuedCertificate(sandbox.kubeconfig, namespace, "supabase-tls", [hostnames.api, hostnames.studio], { notPem: cert.certPem, certificateName: "supabase-hostnames", timeoutMs: 60_000 });
+            t0 = Date.now();
+            const log = new StepLog();
+            await stack.up({ onEvent: log.onEvent });
+            figures.push(`program pulumi up after renewal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            expect(log.changes()).toEqual(["update kubernetes:apps/v1:Deployment kong"]);
+            const renewedChecksum = createHash("sha256").update(renewed.certPem).digest("hex");
+            expect((await kongTemplate()).metadata!.annotations![PROGRAM_TLS_ANNOTATION]).toBe(renewedChecksum);
+            expect(renewedChecksum).not.toBe(checksum);
+            const rolled = await kongPods();
+            expect(rolled.length).toBeGreaterThan(0);
+            expect(rolled.every((p) => p.metadata!.annotations![PROGRAM_TLS_ANNOTATION] === renewedChecksum)).toBe(true);
+            await stack.destroy();
+        } finally {
+            ws.cleanup();
         }
     });
 });
