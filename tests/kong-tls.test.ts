@@ -119,3 +119,32 @@ describe("Kong TLS volume", () => {
         expect(() => kongTlsVolume("Supabase_TLS")).toThrow(/tls secret name 'Supabase_TLS'/);
     });
 });
+
+describe("HTTPS-only routes with in-cluster twins (the program's kong.yml with Kong serving TLS)", async () => {
+    const { buildKongConfig } = await import("../components/services/kong/declarative-config");
+    const { kongInClusterHosts } = await import("../components/services/kong");
+    const { simulateKong } = await import("./support/kong");
+    const KEYS = { anonKey: "anon.jwt.x", serviceRoleKey: "service.jwt.y", dashboardUsername: "u", dashboardPassword: "p", namespace: "supabase" };
+    const OPAQUE = { publishableKey: "sb_publishable_a", secretKey: "sb_secret_b", anonJwt: "anon.es.jwt", serviceRoleJwt: "service.es.jwt" };
+    for (const [tag, asymmetric] of [["2.8.1", undefined], ["3.9.3", OPAQUE]] as const) {
+        const tls = kongTls(tag, OPTIONS);
+        const config = buildKongConfig({ ...KEYS, asymmetric, httpsOnly: { route: tls.route, inClusterHosts: kongInClusterHosts("supabase") } });
+        it(`Kong ${tag}: a public plain-HTTP request is redirected with 308 to the same URI on https, with no port`, () => {
+            for (const path of ["/rest/v1/todos", "/auth/v1/verify", "/", ...(asymmetric ? ["/rest/v1/"] : [])]) {
+                expect(simulateKong(config, { path, host: "api.example.com", scheme: "http", apikey: KEYS.anonKey }), path)
+                    .toMatchObject({ status: 308, location: `https://api.example.com${path}` });
+            }
+        });
+        it(`Kong ${tag}: over https the public routes answer as before`, () => {
+            expect(simulateKong(config, { path: "/rest/v1/todos", host: "api.example.com", scheme: "https", apikey: KEYS.anonKey })).toMatchObject({ status: 200, service: "rest-v1" });
+            expect(simulateKong(config, { path: "/pg/tables", host: "api.example.com", scheme: "https", apikey: KEYS.anonKey })).toMatchObject({ status: 403 });
+        });
+        it(`Kong ${tag}: Studio's server side keeps plain HTTP on Kong's Service name, through the same plugins`, () => {
+            const host = "kong.supabase.svc";
+            expect(simulateKong(config, { path: "/pg/tables", host, scheme: "http", apikey: KEYS.serviceRoleKey })).toMatchObject({ status: 200, service: "meta" });
+            expect(simulateKong(config, { path: "/pg/tables", host, scheme: "http", apikey: KEYS.anonKey })).toMatchObject({ status: 403, service: "meta" });
+            expect(simulateKong(config, { path: "/", host, scheme: "http" })).toMatchObject({ status: 401, service: "dashboard" });
+            if (asymmetric) expect(simulateKong(config, { path: "/rest/v1/", host, scheme: "http", apikey: OPAQUE.secretKey })).toMatchObject({ status: 200, service: "rest-v1-openapi" });
+        });
+    }
+});
