@@ -6,7 +6,7 @@ import { loadPlatformConfig } from "./components/program-rules";
 const config = loadPlatformConfig();
 const platform = new SupabasePlatform("supabase", { config });
 
-// At the addresses MetalLB assigned to the Kong LoadBalancers (the dashboard is Kong's basic-auth route).
+// At the addresses MetalLB assigned to the Kong LoadBalancers (the dashboard is Kong's basic-auth route), or https://<hostname> with TLS.
 export const apiUrl = platform.kong.apiUrl;
 export const studioUrl = platform.kong.dashboardUrl;
 export const anonKey = platform.bundle.values.anonKey;

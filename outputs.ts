@@ -16,9 +16,9 @@ export interface AppOutput {
 }
 
 export interface PlatformOutputs {
-    /** External gateway URL (Kong), e.g. http://10.89.97.214:8000. */
+    /** External gateway URL (Kong), e.g. http://10.89.97.214:8000, or https://<apiHostname> with TLS (docs/tls.md). */
     apiUrl: string;
-    /** External dashboard URL: Kong's basic-auth route on the dashboard LoadBalancer, e.g. http://10.89.97.215:3000. */
+    /** External dashboard URL: Kong's basic-auth route on the dashboard LoadBalancer, e.g. http://10.89.97.215:3000, or https://<studioHostname> with TLS. */
     studioUrl: string;
     /** Public API key (role anon); safe in front-end builds. */
     anonKey: string;

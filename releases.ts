@@ -63,11 +63,6 @@ export const RELEASES: Record<Release, ReleaseInfo> = {
 /** The annotation every workload carries naming the release it was rendered for. */
 export const RELEASE_ANNOTATION = "platform.supabase.io/release";
 
-/**
- * The annotation on the platform's Namespace that marks a production stack (config `environment`);
- * written only for production. Here, beside RELEASE_ANNOTATION, because the pack may read this file.
- */
-export const ENVIRONMENT_ANNOTATION = "platform.supabase.io/environment";
 
 /** "docker.io/library/kong:2.8.1@sha256:…" → { repository: "kong", tag: "2.8.1" }. */
 export function repositoryAndTag(image: string): { repository: string; tag?: string } {

@@ -3,8 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
-import { ENVIRONMENT_ANNOTATION } from "../releases";
 import { MANAGED_BY } from "./workload";
+import { ENVIRONMENT_LABEL } from "./services/kong/facts";
 
 /** Kubernetes minor version the Pod Security labels are pinned to (checks are version-gated). */
 export const POD_SECURITY_VERSION = "v1.30";
@@ -61,9 +61,12 @@ export class ClusterPrerequisites extends pulumi.ComponentResource {
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: {
-                name: config.namespace, labels: { ...labels, ...podSecurityLabels() },
-                // The production marker the policy pack reads; absent on other stacks, so their namespace renders as before.
-                ...(config.environment === "production" ? { annotations: { [ENVIRONMENT_ANNOTATION]: "production" } } : {}),
+                name: config.namespace,
+                labels: {
+                    ...labels, ...podSecurityLabels(),
+                    // Marks the stack as production for the policy pack (api-over-tls, docs/tls.md); absent otherwise.
+                    ...(config.environment === "production" ? { [ENVIRONMENT_LABEL]: "production" } : {}),
+                },
             },
         }, { parent: this });
         this.namespaceName = this.namespace.metadata.name;

@@ -18,6 +18,8 @@ import { Rest } from "./services/rest";
 import { SecretBundle } from "./secrets";
 import { Storage } from "./services/storage";
 import { Studio } from "./services/studio";
+import { publicUrls, tlsTerminator } from "./edge";
+import { TlsCertificate } from "./tls";
 
 export interface SupabasePlatformArgs {
     /** The validated stack config (see config.ts). */
@@ -52,6 +54,8 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly pitrBaseBackup?: PitrBaseBackup;
     /** Default deny plus the allows the wiring above needs. */
     readonly networkPolicies: NetworkPolicies;
+    /** The hostnames' certificate (tls secret or cert-manager). */
+    readonly tls?: TlsCertificate;
     readonly apiUrl: string;
     readonly studioUrl: string;
 
@@ -65,7 +69,12 @@ export class SupabasePlatform extends pulumi.ComponentResource {
             config, namespace, bundle: this.bundle, storageClass: this.cluster.storageClass,
         }, { parent: this });
 
-        this.apiUrl = `http://${config.network.kongIp}:${SERVICES.kong.port}`;
+        // The public URLs (https://<hostname> with TLS): everything external derives from them (components/edge.ts).
+        const urls = publicUrls(config);
+        this.apiUrl = urls.api;
+        if (tlsTerminator(config)) {
+            this.tls = new TlsCertificate("tls", { config, namespace, readForRollout: tlsTerminator(config) === "kong" }, { parent: this });
+        }
         const services = { config, namespace, bundle: this.bundle, postgres: this.postgres };
         this.gotrue = new GoTrue("gotrue", { ...services, gatewayUrl: this.apiUrl }, { parent: this });
         this.rest = new Rest("rest", services, { parent: this });
@@ -84,6 +93,7 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         this.meta = new Meta("meta", services, { parent: this });
         this.kong = new Kong("kong", {
             config, namespace, bundle: this.bundle, addressPool: this.cluster.addressPool,
+            tls: this.tls ? { secretName: this.tls.secretName, checksum: this.tls.checksum, ready: this.tls.ready } : undefined,
             upstreams: { gotrue: this.gotrue, rest: this.rest, storage: this.storage, meta: this.meta, ...(this.realtime ? { realtime: this.realtime } : {}) },
         }, { parent: this });
         this.studio = new Studio("studio", {
@@ -103,7 +113,7 @@ export class SupabasePlatform extends pulumi.ComponentResource {
         this.networkPolicies = new NetworkPolicies("network-policies", {
             config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP, ...(this.pitrBaseBackup ? [PITR_BACKUP_APP] : [])],
         }, { parent: this });
-        this.studioUrl = `http://${config.network.studioIp}:${SERVICES.studio.port}`;
+        this.studioUrl = urls.studio;
         this.registerOutputs({ apiUrl: this.apiUrl, studioUrl: this.studioUrl });
     }
 }

@@ -30,6 +30,28 @@ function dbAdminOf(v: StackValues, project: string, stack: string) {
     }
 }
 
+/** The Secret cert-manager writes when tlsSecretName is unset. */
+export const DEFAULT_TLS_SECRET = "supabase-tls";
+
+/** The certificate's source: none, a Secret the user provides, or a Certificate the program requests. */
+export type TlsSetting =
+    | { mode: "none" }
+    | { mode: "secret"; secretName: string }
+    | { mode: "cert-manager"; secretName: string; issuer: { name: string; kind: "ClusterIssuer" | "Issuer" } };
+
+function edgeOf(v: StackValues) {
+    const tls: TlsSetting = v.tls === "secret" ? { mode: "secret", secretName: v.tlsSecretName }
+        : v.tls === "cert-manager" ? { mode: "cert-manager", secretName: v.tlsSecretName || DEFAULT_TLS_SECRET, issuer: { name: v.tlsIssuerName, kind: v.tlsIssuerKind } }
+        : { mode: "none" };
+    return {
+        exposure: v.exposure === "ingress" ? { mode: "ingress" as const, className: v.ingressClassName } : { mode: "loadbalancer" as const },
+        /** Both set whenever tls is on or exposure is ingress (config's cross rules); undefined otherwise. */
+        hostnames: v.apiHostname && v.studioHostname ? { api: v.apiHostname, studio: v.studioHostname } : undefined,
+        tls,
+        hstsMaxAge: v.hstsMaxAge,
+    };
+}
+
 export function toPlatformConfig(v: StackValues, project: string, stack: string) {
     return {
         project,
@@ -133,8 +155,10 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
             },
         },
         dbAdmin: dbAdminOf(v, project, stack),
-        /** config `environment`: production stacks carry the marker the policy pack reads. */
+        /** production: the namespace is labelled so, and the policy pack holds the gateway to TLS (docs/tls.md). */
         environment: v.environment,
+        /** How the gateway is reached from outside, on which hostnames, with which certificate (docs/tls.md). */
+        edge: edgeOf(v),
         /** Point-in-time recovery (components/services/postgres/pitr); undefined when `pitr` is off. */
         pitr: pitrOf(v),
     };
@@ -169,3 +193,4 @@ export type AppConfig = PlatformConfig["apps"][number];
 export type BackupConfig = PlatformConfig["backup"];
 export type PitrConfig = NonNullable<PlatformConfig["pitr"]>;
 export type OAuthProviderConfig = PlatformConfig["auth"]["oauth"][number];
+export type EdgeConfig = PlatformConfig["edge"];

@@ -378,3 +378,17 @@ export const singleLine: Rule = (value) => (/[\u0000-\u001f\u007f]/.test(value) 
 export const minLength = (n: number, fix: string): Rule => (value) => (value.length < n ? fix : undefined);
 
 export const noSpaces = (what: string): Rule => (value) => (/\s/.test(value) ? `must not contain spaces or line breaks (${what})` : undefined);
+
+// --- Public host names (TLS and ingress, issue #23) ---
+
+/**
+ * A public DNS name a certificate and an Ingress rule can carry: lower-case labels, at least two of
+ * them, no wildcard, not an IP address (cert-manager's dnsNames and an Ingress's host both refuse
+ * those, and a browser never matches an IP against a DNS SAN).
+ */
+export const publicHostname: Rule = (value) => {
+    const fix = "must be a DNS name such as api.example.com: lower-case letters, digits and '-', dot-separated labels, at least two, no wildcard, not an IP address";
+    if (isIPv4(value) || isIPv6(value)) return fix;
+    if (!value.includes(".") || dnsSubdomain(value) !== undefined || /^[0-9]+$/.test(value.split(".").pop()!)) return fix;
+    return undefined;
+};

@@ -7,7 +7,7 @@ import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../releases";
 import { boolean, integer, list, oneOf, secret, text } from "./keys";
 import {
     appSchemaName, byteSize, canonicalIp, cpuQuantity, cronSchedule, dnsLabel, dnsSubdomain, emailAddress, hostname,
-    httpUrl, loadBalancerIp, minLength, noSpaces, optional, pinnedImage, platformNamespace, port, redirectUrl,
+    httpUrl, loadBalancerIp, minLength, noSpaces, optional, pinnedImage, platformNamespace, port, publicHostname, redirectUrl,
     s3BucketName, s3Endpoint, s3Prefix, s3Region, singleLine, sourceRange,
 } from "./rules";
 
@@ -55,7 +55,6 @@ const NOW = () => Math.floor(Date.now() / 1000);
 
 export const KEYS = {
     release: oneOf(RELEASE_NAMES, { default: "v0.8.2", description: "The upstream release whose image set, configuration and keys the stack runs: v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys; the default for new stacks) or seed (mid-2024 pins, PostgreSQL 15, legacy keys; the default before, so a stack created then that never set release must pin it: pulumi config set release seed). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
-    environment: oneOf(["development", "production"], { default: "development", description: "What the stack is for. `production` marks the namespace (annotation platform.supabase.io/environment), and the policy pack then holds the stack to production's rules (e.g. pitr on with a window of at least 7 days)." }),
     realtime: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy Realtime (database changes, broadcast and presence at /realtime/v1): true or false; auto follows the release (off in seed, on in v0.8.2)." }),
     allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
@@ -128,6 +127,17 @@ export const KEYS = {
     longhornSnapshotRetain: integer({ default: 24, min: 1, max: 250, description: "Longhorn snapshots kept per database volume (Longhorn keeps at most 250)." }),
     longhornBackupSchedule: text({ default: "0 3 * * *", description: "Cron schedule of the Longhorn backup RecurringJob (needs a Longhorn backup target); empty disables it.", rules: [optional(cronSchedule)] }),
     longhornBackupRetain: integer({ default: 14, min: 1, max: 1000, description: "Longhorn backups kept per database volume." }),
+    // HTTPS on the user's own hostnames (issue #23; docs/tls.md).
+    environment: oneOf(["development", "production"], { default: "development", description: "What the stack is for. production labels the namespace platform.supabase.io/environment=production, and the policy pack then refuses a gateway that serves the API in clear (rule api-over-tls; docs/tls.md)." }),
+    apiHostname: text({ description: "Public DNS name of the API (e.g. api.example.com). With tls set, apiUrl becomes https://<apiHostname>; with exposure ingress, the API's Ingress rule. Its DNS record is yours to create (the Kong LoadBalancer IP, or the ingress controller's).", rules: [optional(publicHostname)] }),
+    studioHostname: text({ description: "Public DNS name of the dashboard (e.g. studio.example.com), distinct from apiHostname. With tls set, studioUrl becomes https://<studioHostname>.", rules: [optional(publicHostname)] }),
+    tls: oneOf(["none", "secret", "cert-manager"], { default: "none", description: "TLS on the public hostnames: none (plain HTTP on the LoadBalancer IPs, as before), secret (a kubernetes.io/tls Secret you provide, named by tlsSecretName) or cert-manager (the program requests a cert-manager.io/v1 Certificate for both hostnames from tlsIssuerName and waits until it is Ready)." }),
+    tlsSecretName: text({ description: "The kubernetes.io/tls Secret in the namespace holding the certificate for both hostnames: required with tls secret (you create it); with tls cert-manager, the Secret cert-manager writes (default supabase-tls).", rules: [optional(dnsSubdomain)] }),
+    tlsIssuerName: text({ description: "tls cert-manager: the name of the cert-manager issuer that signs the certificate (yours to create, e.g. a Let's Encrypt ClusterIssuer).", rules: [optional(dnsSubdomain)] }),
+    tlsIssuerKind: oneOf(["ClusterIssuer", "Issuer"], { default: "ClusterIssuer", description: "tls cert-manager: the kind of tlsIssuerName: ClusterIssuer (cluster-wide) or Issuer (in the platform's namespace)." }),
+    hstsMaxAge: integer({ default: 31536000, min: 0, description: "With TLS: Strict-Transport-Security max-age in seconds on every gateway response (31536000 is one year; 0 tells browsers to forget an earlier HSTS)." }),
+    exposure: oneOf(["loadbalancer", "ingress"], { default: "loadbalancer", description: "How the gateway is reached: loadbalancer (two MetalLB LoadBalancers: API and dashboard; with TLS on 443, and 80 redirecting) or ingress (an Ingress per hostname on ingressClassName instead of the LoadBalancers; with TLS, the ingress controller terminates it with the same Secret)." }),
+    ingressClassName: text({ description: "exposure ingress: the IngressClass whose controller serves the Ingresses (e.g. traefik on k3s, nginx). Required: an Ingress without a class is served by the cluster's default class or by none.", rules: [optional(dnsSubdomain)] }),
     // Point-in-time recovery (docs/runbooks/pitr-restore.md): wal-g archives the WAL, a CronJob takes base backups.
     pitr: boolean({ default: false, description: "Point-in-time recovery: PostgreSQL archives every WAL segment with wal-g (archive_command) to pitrTarget, a CronJob takes a base backup on pitrBaseBackupSchedule and then enforces the retention, so the database can be restored to any second of the last pitrWindowDays into a new volume (docs/runbooks/pitr-restore.md). Needs a postgres image that ships wal-g, or pitrWalgImage." }),
     pitrTarget: oneOf(["s3", "volume"], { default: "s3", description: "Where the WAL archive and base backups go: `s3` (S3-compatible storage, pitrS3*; keep it off-cluster) or `volume` (a dedicated Longhorn volume of pitrVolumeSize, never the data volume; it shares the cluster's fate)." }),
@@ -272,6 +282,35 @@ export const CROSS_RULES: CrossRule[] = [
             if (v.dbAdminSourceRanges.length === 0) {
                 report("dbAdminSourceRanges", [], "the admin LoadBalancer exposes the database; list the CIDRs allowed to reach it, e.g. [\"192.168.10.0/24\"]");
             }
+        },
+    },
+    {
+        // HTTPS on the user's own hostnames (issue #23; docs/tls.md).
+        name: "TLS and exposure have what they need",
+        keys: ["tls", "apiHostname", "studioHostname", "tlsSecretName", "tlsIssuerName", "tlsIssuerKind", "hstsMaxAge", "exposure", "ingressClassName"],
+        check: (v, report) => {
+            const tlsOn = v.tls !== "none";
+            const ingress = v.exposure === "ingress";
+            const hostnames = ["apiHostname", "studioHostname"] as const;
+            if (tlsOn || ingress) {
+                const why = tlsOn ? `tls is ${v.tls}: the certificate and the https:// URLs name it` : "exposure is ingress: each Ingress rule matches a hostname";
+                for (const key of hostnames) if (!v[key]) report(key, "", `is required when ${why}; e.g. pulumi config set ${key} ${key === "apiHostname" ? "api" : "studio"}.example.com`);
+            } else {
+                for (const key of hostnames) if (v[key]) report(key, v[key], "is served only with TLS or an ingress; set tls (secret or cert-manager) or exposure ingress, or unset it");
+            }
+            if (v.apiHostname && v.apiHostname === v.studioHostname) {
+                report("studioHostname", v.studioHostname, "equals apiHostname; the API and the dashboard need a hostname each (one DNS name cannot point at two LoadBalancers or Ingress rules)");
+            }
+            if (v.tls === "secret" && !v.tlsSecretName) report("tlsSecretName", "", "is required when tls is secret: the kubernetes.io/tls Secret in the namespace holding a certificate for both hostnames");
+            if (v.tls === "cert-manager" && !v.tlsIssuerName) report("tlsIssuerName", "", "is required when tls is cert-manager: the cert-manager ClusterIssuer (or Issuer, with tlsIssuerKind) that signs the certificate");
+            if (v.tls !== "cert-manager") {
+                if (v.tlsIssuerName) report("tlsIssuerName", v.tlsIssuerName, "applies only to tls cert-manager; set tls cert-manager or unset it");
+                if (v.tlsIssuerKind !== "ClusterIssuer") report("tlsIssuerKind", v.tlsIssuerKind, "applies only to tls cert-manager; set tls cert-manager or unset it");
+            }
+            if (v.tls === "none" && v.tlsSecretName) report("tlsSecretName", v.tlsSecretName, "applies only with tls secret or cert-manager; set tls or unset it");
+            if (!tlsOn && v.hstsMaxAge !== 31536000) report("hstsMaxAge", v.hstsMaxAge, "applies only with TLS (a browser ignores HSTS over plain HTTP); set tls or unset it");
+            if (ingress && !v.ingressClassName) report("ingressClassName", "", "is required when exposure is ingress; name your controller's IngressClass (kubectl get ingressclass), e.g. traefik on k3s");
+            if (!ingress && v.ingressClassName) report("ingressClassName", v.ingressClassName, "applies only to exposure ingress; set exposure ingress or unset it");
         },
     },
 ];

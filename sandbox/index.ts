@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT, requireTools, toolsBin } from "../tools/paths";
 import { CONTROL_PLANE, startControlPlane, startControllers, waitForApiserver } from "./control-plane";
+import { CERT_MANAGER_PROCESS } from "./cert-manager";
 import { applyFixtures, NODE_NAME, setNodeAddress } from "./fixtures";
 import { sandboxLayout, SandboxLayout } from "./layout";
 import { writeHostBin } from "./host-bin";
@@ -15,7 +16,8 @@ import { describeBootstrap, postgresDir, SandboxPostgresBootstrap, sandboxPostgr
 import { serverUser } from "./postgres-binaries";
 import { logFile, runningPid, sleep, startProcess, stopProcess } from "./processes";
 
-const PROCESSES = [...CONTROL_PLANE, "standins", "postgres"] as const;
+// cert-manager (sandbox/cert-manager.ts) runs only when a test starts it; listed so that stop ends it first.
+const PROCESSES = [...CONTROL_PLANE, "standins", "postgres", CERT_MANAGER_PROCESS] as const;
 
 export interface SandboxInfo {
     layout: SandboxLayout;

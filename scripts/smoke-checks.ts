@@ -67,6 +67,7 @@ export function archiverVerdict(row: ArchiverStatusRow, pitr: boolean, namespace
 interface Reply {
     status: number;
     body: any;
+    headers: Headers;
 }
 
 class Unreachable extends Error {}
@@ -103,7 +104,7 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
         } catch {
             // not JSON; keep the text
         }
-        return { status: response.status, body };
+        return { status: response.status, body, headers: response.headers };
     }
 
     const unreachableHint = (what: string) =>
@@ -123,6 +124,19 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
         }
         results.push(result);
         return result;
+    }
+
+    // With TLS (apiUrl https://<hostname>, docs/tls.md): plain HTTP only redirects, and HTTPS answers carry HSTS.
+    if (api.startsWith("https://")) {
+        await check("HTTPS only: plain HTTP redirects, HSTS set", async () => {
+            const plain = `http://${new URL(api).host}/auth/v1/health`;
+            const r = await call(plain, { headers: anon });
+            const location = r.headers.get("location") ?? "";
+            const hsts = (await call(`${api}/auth/v1/health`, { headers: anon })).headers.get("strict-transport-security") ?? "";
+            const detail = `GET ${plain} → ${r.status}${location ? ` (Location ${location})` : ""}; HTTPS answers carry Strict-Transport-Security: ${hsts || "none"}`;
+            if ([301, 308].includes(r.status) && location === `${api}/auth/v1/health` && /max-age=[0-9]+/.test(hsts)) return { status: "pass", detail };
+            return { status: "fail", detail, hint: `Kong must answer port 80 with a redirect to ${api} and add HSTS (KONG_NGINX_PROXY_ADD_HEADER): check that the kong pods run the current template (\`kubectl -n ${ns} rollout status deploy/kong\`) and that kong-lb maps 80 and 443 (\`kubectl -n ${ns} get svc kong-lb\`).` };
+        });
     }
 
     await check("auth health through Kong", async () => {

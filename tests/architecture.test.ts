@@ -11,6 +11,7 @@ import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
 import { manifests, runStack } from "./support/program";
+import { expectedPublicUrls } from "./support/public-urls";
 
 const API_SERVICES = ["gotrue", "rest", "storage", "meta"];
 
@@ -33,12 +34,14 @@ describe.each(stackNames())("architecture of stack %s", (stack) => {
     });
 
     it("lets browsers and apps in only through Kong's LoadBalancers", () => {
-        expect(edgeBetween(arch, CLIENTS, "kong-lb")?.ports).toEqual([8000, 8443]);
-        expect(edgeBetween(arch, CLIENTS, "kong-dashboard-lb")?.ports).toEqual([3000]);
+        // With TLS both addresses answer on 80 and 443 (Kong's plain and TLS listeners behind them).
+        const tls = expectedPublicUrls(cfg).tls;
+        expect(edgeBetween(arch, CLIENTS, "kong-lb")?.ports).toEqual(tls ? [80, 443] : [8000, 8443]);
+        expect(edgeBetween(arch, CLIENTS, "kong-dashboard-lb")?.ports).toEqual(tls ? [80, 443] : [3000]);
         const fromClients = arch.edges.filter((e) => e.from === CLIENTS).map((e) => arch.nodes.find((n) => n.id === e.to)?.kind);
         expect(new Set(fromClients)).toEqual(new Set(["loadbalancer"]));
         expect(edgeBetween(arch, "kong-lb", "kong")?.ports).toEqual([8000, 8443]);
-        expect(edgeBetween(arch, "kong-dashboard-lb", "kong")?.ports).toEqual([8000]);
+        expect(edgeBetween(arch, "kong-dashboard-lb", "kong")?.ports).toEqual(tls ? [8000, 8443] : [8000]);
         expect(edgeBetween(arch, "kong-dashboard-lb", "studio")).toBeUndefined();
     });
 
@@ -64,7 +67,8 @@ describe.each(stackNames())("architecture of stack %s", (stack) => {
         const mermaid = toMermaid(arch);
         const id = (name: string) => arch.nodes.find((n) => n.name === name)!.id;
         expect(mermaid.startsWith("flowchart LR")).toBe(true);
-        expect(mermaid).toContain(`${CLIENTS} -->|"${cfg("kongLoadBalancerIp")}:8000, ${cfg("kongLoadBalancerIp")}:8443"| ${id("kong-lb")}`);
+        const [plain, secure] = expectedPublicUrls(cfg).tls ? [80, 443] : [8000, 8443];
+        expect(mermaid).toContain(`${CLIENTS} -->|"${cfg("kongLoadBalancerIp")}:${plain}, ${cfg("kongLoadBalancerIp")}:${secure}"| ${id("kong-lb")}`);
         expect(mermaid).toContain(`${id("kong")} -->|":8080 /pg/"| ${id("meta")}`);
         for (const e of arch.edges) expect(mermaid).toContain(`${e.from} -->|`);
     });

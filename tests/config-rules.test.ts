@@ -425,3 +425,54 @@ describe("every declared key refuses values of the wrong type, whether or not it
         if (spec.secret) expect(own[0]).toContain("[secret");
     });
 });
+
+describe("TLS and exposure (issue #23): refused together, key, value and fix", () => {
+    const HOSTS = { apiHostname: "api.example.com", studioHostname: "studio.example.com" };
+    const CERT_MANAGER = { ...HOSTS, tls: "cert-manager", tlsIssuerName: "letsencrypt" };
+    const keysOf = (found: string[]) => found.map((p) => p.split(" =")[0].replace(`${P}:`, "")).sort();
+
+    it("accepts each mode with what it needs", () => {
+        accepted(CERT_MANAGER);
+        accepted({ ...CERT_MANAGER, tlsIssuerKind: "Issuer", tlsSecretName: "api-tls", hstsMaxAge: 0 });
+        accepted({ ...HOSTS, tls: "secret", tlsSecretName: "my-tls" });
+        accepted({ ...CERT_MANAGER, exposure: "ingress", ingressClassName: "traefik" });
+        accepted({ ...HOSTS, exposure: "ingress", ingressClassName: "nginx" });
+    });
+    it("refuses TLS without hostnames, naming both keys", () => {
+        const found = problems({ tls: "cert-manager", tlsIssuerName: "letsencrypt" });
+        expect(keysOf(found)).toEqual(["apiHostname", "studioHostname"]);
+        expect(found[0]).toContain("is required when tls is cert-manager");
+        expect(found[0]).toContain("pulumi config set apiHostname api.example.com");
+    });
+    it("refuses cert-manager without an issuer", () => {
+        refused("tlsIssuerName", "", "is required when tls is cert-manager", { ...HOSTS, tls: "cert-manager" });
+    });
+    it("refuses secret mode without a secret name", () => {
+        refused("tlsSecretName", "", "is required when tls is secret", { ...HOSTS, tls: "secret" });
+    });
+    it("refuses an ingress without its class", () => {
+        refused("ingressClassName", "", "is required when exposure is ingress", { ...CERT_MANAGER, exposure: "ingress" });
+    });
+    it("refuses an ingress without hostnames", () => {
+        expect(keysOf(problems({ exposure: "ingress", ingressClassName: "traefik" }))).toEqual(["apiHostname", "studioHostname"]);
+    });
+    it("refuses hostnames that are not DNS names", () => {
+        for (const bad of ["api", "API.example.com", "10.0.0.1", "*.example.com", "api_1.example.com", "api.example.com.", "a.123"]) {
+            refused("apiHostname", bad, "must be a DNS name such as api.example.com", { ...CERT_MANAGER, apiHostname: bad });
+        }
+    });
+    it("refuses the same hostname twice", () => {
+        refused("studioHostname", "api.example.com", "equals apiHostname", { ...CERT_MANAGER, studioHostname: "api.example.com" });
+    });
+    it("refuses settings that would do nothing: hostnames, an issuer, HSTS or a class without their mode", () => {
+        refused("apiHostname", "api.example.com", "is served only with TLS or an ingress", { apiHostname: "api.example.com" });
+        refused("tlsIssuerName", "letsencrypt", "applies only to tls cert-manager", { ...HOSTS, tls: "secret", tlsSecretName: "x", tlsIssuerName: "letsencrypt" });
+        refused("hstsMaxAge", 600, "applies only with TLS", { hstsMaxAge: 600 });
+        refused("ingressClassName", "traefik", "applies only to exposure ingress", { ingressClassName: "traefik" });
+        refused("tlsSecretName", "x", "applies only with tls secret or cert-manager", { tlsSecretName: "x" });
+    });
+    it("reports every TLS problem together, with the other keys' problems", () => {
+        const found = problems({ tls: "cert-manager", exposure: "ingress", namespace: "Bad" });
+        expect(keysOf(found)).toEqual(["apiHostname", "ingressClassName", "namespace", "studioHostname", "tlsIssuerName"]);
+    });
+});

@@ -45,7 +45,8 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("GoTrue's mail links
             const link = goTrueLink(env.API_EXTERNAL_URL, env[key] ?? GOTRUE_DEFAULT_PATH);
             expect(link.origin, key).toBe(apiUrl.origin);
             // No API key: a mail link is opened by a browser.
-            const outcome = simulateKong(kong, { path: link.pathname });
+            // As the browser opens it: on the API's hostname and scheme (https with TLS).
+            const outcome = simulateKong(kong, { path: link.pathname, host: apiUrl.hostname, scheme: apiUrl.protocol === "https:" ? "https" : "http" });
             expect(outcome, `${key} → ${link.href}`).toMatchObject({ status: 200, service: "auth-v1-open" });
             expect(outcome.status === 200 && outcome.upstream).toBe(`${gotrue}/verify`);
         }

@@ -13,6 +13,7 @@ import { configReader, stackNames } from "../offline/stack-config";
 import { simulateKong } from "./support/kong";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
+import { expectedPublicUrls } from "./support/public-urls";
 
 const kongYamlOf = (run: ProgramRun): KongDeclarativeConfig =>
     parseKongYaml(findManifest(run, "Secret", "kong-config").stringData["kong.yml"]);
@@ -162,16 +163,18 @@ describe.each(stackNames())("Kong on stack %s", (stack) => {
             .map((p: any) => `${p.port}->${named[p.targetPort] ?? p.targetPort}`).sort();
         const api = findManifest(run, "Service", "kong-lb");
         expect(api.metadata.annotations?.["metallb.io/loadBalancerIPs"]).toBe(cfg("kongLoadBalancerIp"));
-        expect(portsOf("kong-lb")).toEqual(["8000->8000", "8443->8443"]);
+        // With TLS both addresses answer on 443 (Kong's TLS listener) and 80 (its redirecting plain one).
+        const tls = expectedPublicUrls(cfg).tls;
+        expect(portsOf("kong-lb")).toEqual(tls ? ["443->8443", "80->8000"] : ["8000->8000", "8443->8443"]);
         const dash = findManifest(run, "Service", "kong-dashboard-lb");
         expect(dash.metadata.annotations?.["metallb.io/loadBalancerIPs"]).toBe(cfg("studioLoadBalancerIp"));
-        expect(portsOf("kong-dashboard-lb")).toEqual(["3000->8000"]);
+        expect(portsOf("kong-dashboard-lb")).toEqual(tls ? ["443->8443", "80->8000"] : ["3000->8000"]);
         expect(findManifest(run, "Service", "kong").spec.type).toBe("ClusterIP");
     });
 
     it("exports apiUrl and studioUrl at the LoadBalancers' assigned addresses", () => {
-        expect(run.outputs.apiUrl).toEqual({ value: `http://${cfg("kongLoadBalancerIp")}:8000`, secret: false });
-        expect(run.outputs.studioUrl).toEqual({ value: `http://${cfg("studioLoadBalancerIp")}:3000`, secret: false });
+        expect(run.outputs.apiUrl).toEqual({ value: expectedPublicUrls(cfg).api, secret: false });
+        expect(run.outputs.studioUrl).toEqual({ value: expectedPublicUrls(cfg).studio, secret: false });
     });
 
     it("starts after GoTrue, PostgREST, Storage and meta are ready, and before Studio", () => {

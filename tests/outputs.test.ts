@@ -12,6 +12,7 @@ import { ProgramRun } from "../offline/engine";
 import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
 import { Release, RELEASE_NAMES } from "../releases";
 import { findManifest, releaseVariants, runStack, V082 } from "./support/program";
+import { expectedPublicUrls } from "./support/public-urls";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.
 type Resolved<T> = T extends pulumi.Output<infer U> ? U : T;
@@ -67,8 +68,8 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $l
 
 
     it("points apiUrl and studioUrl at the configured MetalLB addresses", () => {
-        expect(run.outputs.apiUrl.value).toBe(`http://${cfg("kongLoadBalancerIp")}:8000`);
-        expect(run.outputs.studioUrl.value).toBe(`http://${cfg("studioLoadBalancerIp")}:3000`);
+        expect(run.outputs.apiUrl.value).toBe(expectedPublicUrls(cfg).api);
+        expect(run.outputs.studioUrl.value).toBe(expectedPublicUrls(cfg).studio);
     });
 
     it("names the namespace and the in-cluster database host", () => {

@@ -79,7 +79,7 @@ describe("pitr on prod (seed, S3 target)", () => {
     });
 
     it("marks the namespace production, and the pack's pitr rule passes it", async () => {
-        expect(findManifest(run, "Namespace", "supabase-prod").metadata.annotations).toEqual({ "platform.supabase.io/environment": "production" });
+        expect(findManifest(run, "Namespace", "supabase-prod").metadata.labels?.["platform.supabase.io/environment"]).toBe("production");
         expect(mandatory(await evaluate(run.resources, [pitrInProduction]))).toEqual([]);
     });
 
@@ -98,7 +98,7 @@ describe("pitr off (dev)", () => {
         const pg = container(findManifest(run, "StatefulSet", "postgres"), "postgres");
         expect(pg.args.join(" ")).not.toContain("archive_");
         expect(manifests(run).filter((m) => m.metadata?.name?.startsWith("postgres-pitr"))).toEqual([]);
-        expect(manifests(run).find((m) => m.kind === "Namespace")!.metadata.annotations).toBeUndefined();
+        expect(manifests(run).find((m) => m.kind === "Namespace")!.metadata.labels?.["platform.supabase.io/environment"]).toBeUndefined();
     });
 });
 

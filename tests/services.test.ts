@@ -11,6 +11,7 @@ import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
 import { META_DB_CONNECTIONS } from "../components/services/meta/facts";
 import { DEFAULT_EXPOSED_SCHEMAS, exposedSchemas } from "../components/services/rest/env";
+import { expectedPublicUrls } from "./support/public-urls";
 
 const STACKS = stackNames();
 const SERVICES = ["gotrue", "rest", "storage", "meta"] as const;
@@ -122,7 +123,7 @@ describe.each(STACKS)("services on stack %s", (stack) => {
 
     it("points GoTrue at the gateway's external URL and the stack's auth settings", () => {
         const gotrue = envOf(container(run, "gotrue", "gotrue"));
-        const external = `http://${cfg("kongLoadBalancerIp")}:8000`;
+        const external = expectedPublicUrls(cfg).api;
         expect(gotrue.API_EXTERNAL_URL.value).toBe(external);
         expect(run.outputs.apiUrl.value).toBe(external);
         expect(gotrue.GOTRUE_SITE_URL.value).toBe(cfg("siteUrl"));

@@ -6,6 +6,7 @@ import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
 import { findManifest, manifests, runStack } from "./support/program";
+import { expectedPublicUrls } from "./support/public-urls";
 
 const studioDeployment = (run: ProgramRun) => findManifest(run, "Deployment", "studio");
 const studioContainer = (run: ProgramRun) => studioDeployment(run).spec.template.spec.containers[0];
@@ -41,7 +42,7 @@ describe.each(stackNames())("Studio on stack %s", (stack) => {
     it("gives the browser the gateway's external address and the server the in-cluster one", () => {
         const env = envOf(run);
         expect(env.SUPABASE_PUBLIC_URL).toBe(run.outputs.apiUrl.value);
-        expect(env.SUPABASE_PUBLIC_URL).toBe(`http://${cfg("kongLoadBalancerIp")}:8000`);
+        expect(env.SUPABASE_PUBLIC_URL).toBe(expectedPublicUrls(cfg).api);
         expect(serviceBehind(run, env.SUPABASE_URL)?.metadata.name).toBe("kong");
         expect(serviceBehind(run, env.STUDIO_PG_META_URL)?.metadata.name).toBe("meta");
         expect(env.NEXT_PUBLIC_ENABLE_LOGS).toBe("false");

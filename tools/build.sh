@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run tools [-- --check | --check-services | --list | --only NAME]
+# npm run tools [-- --check | --check-services | --check-cert-manager | --list | --only NAME]
 # Builds the real toolchain the engine tier runs into a cache outside the checkout: the Pulumi CLI,
 # its Node.js language host, the kubernetes and postgresql provider plugins, etcd,
 # kube-apiserver/-controller-manager/-scheduler and KWOK; optionally GoTrue. Idempotent and
@@ -20,9 +20,10 @@ case "${1:-}" in
     --check) mode="check" ;;
     --list) mode="list" ;;
     --check-services) mode="check-services" ;;
+    --check-cert-manager) mode="check-cert-manager" ;;
     --only) only="${2:-}"; [[ -n "$only" ]] || { echo "tools: --only needs a component name (see --list)" >&2; exit 2; } ;;
     -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --check-services for the services tier's builds, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
+    *) echo "tools: unknown argument '$1' (use no argument to build, --check to verify, --check-services for the services tier's builds, --check-cert-manager for the cert-manager scenarios, --list for the table, --only NAME for one component)" >&2; exit 2 ;;
 esac
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -42,6 +43,7 @@ COMPONENTS=(
 OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION"
     "meta-seed:meta-$META_SEED_VERSION" "meta-v1:meta-$META_V1_VERSION"
     "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION"
+    "cert-manager:cert-manager-controller"
     "wal-g:wal-g-$WALG_VERSION")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
@@ -98,10 +100,12 @@ SNAPSHOT_BUILDS=(
     "meta-v1|supabase/postgres-meta|$META_V1_VERSION|$META_V1_COMMIT|-"
     "storage-seed|supabase/storage|$STORAGE_SEED_VERSION|$STORAGE_SEED_COMMIT|-"
     "storage-v1|supabase/storage|$STORAGE_V1_VERSION|$STORAGE_V1_COMMIT|-"
+    "cert-manager|cert-manager/cert-manager|$CERT_MANAGER_VERSION|$CERT_MANAGER_COMMIT|$CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION"
     "wal-g|wal-g/wal-g|$WALG_VERSION|$WALG_COMMIT|$WALG_MODULE@$WALG_VERSION"
 )
 # The snapshots a component needs besides its own: `name|owner/name|ref|commit`.
-EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT")
+EXTRA_SNAPSHOTS=("postgresql-provider|cyrilgdn/terraform-provider-postgresql|the commit v$POSTGRESQL_PROVIDER_VERSION records as its upstream submodule|$POSTGRESQL_UPSTREAM_COMMIT"
+    "cert-manager|Venafi/vcert|$VCERT_VERSION|$VCERT_COMMIT")
 
 # unavailable NAME: one line per snapshot the component needs and lacks; nothing when it can be built.
 unavailable() {
@@ -131,7 +135,10 @@ have_all() { local b; for b in ${1//,/ }; do [[ -x "$TOOLS_BIN/$b" ]] || return 
 # GoTrue built before they were is rebuilt).
 have_component() {
     have_all "$2" || return 1
-    case "$1" in gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;; esac
+    case "$1" in
+        gotrue|gotrue-seed) [[ -d "$TOOLS_HOME/services/${2%%,*}/migrations" ]] ;;
+        cert-manager) [[ -f "$TOOLS_HOME/cert-manager/crds.yaml" ]] ;;
+    esac
 }
 
 wrapper() { # wrapper DIR MODULE-PATH: a fresh go.mod in DIR that only requires what follows
@@ -369,6 +376,57 @@ build_storage_v1() {
         "Node $("$n" --version) from npm $NODE24_PACKAGE; pg-boss 10.3.2 from the registry instead of supabase's fork (build without its type check); fs-xattr compiled; v0.8.2 pins $STORAGE_V1_PINNED, not in the snapshot: skew $STORAGE_V1_PINNED -> $STORAGE_V1_VERSION" storage-v1
 }
 
+# module_h1 DIR MODULE@VERSION: the go.sum hash ("h1:...") of a module whose files are DIR, computed
+# as golang.org/x/mod/sumdb/dirhash.Hash1 does: sha256 over the sorted "<sha256>  <module@version/file>"
+# lines. It lets a module taken from a snapshot be checked against the go.sum line its user records.
+module_h1() {
+    (cd "$1" && find . -type f | sed 's#^\./##' | LC_ALL=C sort | while IFS= read -r f; do
+        printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$2/$f"
+    done) | sha256sum | cut -d' ' -f1 | xxd -r -p | base64 | sed 's/^/h1:/'
+}
+
+# cert-manager's controller (see tools/versions.sh for why the main comes from the snapshot): the
+# tag's cmd/controller from the snapshot, its `replace ... => ../../` of the root module turned into a
+# require of the same tag from the proxy, built the way its Makefile stamps the version
+# (make/00_mod.mk). Its CRDs are the root module's deploy/crds/: plain controller-gen output, no Helm
+# templating and no conversion webhook, so they apply as they are; the snapshot's copy at the tag
+# must be identical to the proxy's (the two routes agree on the tree).
+build_cert_manager() {
+    local d="$TOOLS_WORK/cert-manager" refused src root sum reported crds="$TOOLS_HOME/cert-manager"
+    # The proxy alone: with GOPROXY's `direct` fallback the answer would be a git error instead.
+    refused="$(GOPROXY="$(go env GOPROXY | cut -d, -f1 | cut -d'|' -f1)" proxy_refusal "$CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION")"
+    [[ -n "$refused" ]] || echo "note: the proxy now serves $CERT_MANAGER_CONTROLLER_MODULE@$CERT_MANAGER_VERSION; the snapshot is still used"
+    src="$(checked_snapshot cert-manager/cert-manager "$CERT_MANAGER_VERSION" "$CERT_MANAGER_COMMIT")" || { echo "$src"; return 1; }
+    rm -rf "$d"; export_tree "$src" "$CERT_MANAGER_COMMIT" "$d" cmd/controller deploy/crds
+    grep -qx "module $CERT_MANAGER_CONTROLLER_MODULE" "$d/cmd/controller/go.mod" || { echo "$d/cmd/controller/go.mod is not module $CERT_MANAGER_CONTROLLER_MODULE"; return 1; }
+    root="$(cd /tmp && go mod download -json "$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION")"
+    sum="$(echo "$root" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$/\1/p')"
+    [[ "$sum" == "$CERT_MANAGER_MODULE_SUM" ]] || { echo "the proxy's $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION sums to $sum, not $CERT_MANAGER_MODULE_SUM (tools/versions.sh)"; return 1; }
+    root="$(echo "$root" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    diff -r "$root/deploy/crds" "$d/deploy/crds" || { echo "the snapshot's deploy/crds at ${CERT_MANAGER_COMMIT:0:12} differs from the proxy's $CERT_MANAGER_VERSION"; return 1; }
+    # Venafi's client: the whole tree at its tag (git archive, not export_tree: the hash covers
+    # testdata/ too), checked against the h1 the controller's go.sum records, then replaced in.
+    local vcert want got; vcert="$(checked_snapshot Venafi/vcert "$VCERT_VERSION" "$VCERT_COMMIT")" || { echo "$vcert"; return 1; }
+    mkdir -p "$d/vcert"; git --git-dir="$vcert" archive "$VCERT_COMMIT" | tar -x -C "$d/vcert"
+    want="$(awk -v m="$VCERT_MODULE" -v v="$VCERT_VERSION" '$1 == m && $2 == v {print $3}' "$d/cmd/controller/go.sum")"
+    got="$(module_h1 "$d/vcert" "$VCERT_MODULE@$VCERT_VERSION")"
+    [[ -n "$want" && "$got" == "$want" ]] || { echo "Venafi/vcert $VCERT_VERSION from the snapshot hashes to $got; the controller's go.sum records '${want:-nothing}'"; return 1; }
+    (cd "$d/cmd/controller" && go mod edit -dropreplace="$CERT_MANAGER_MODULE" -require="$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION" \
+            -replace="$VCERT_MODULE@$VCERT_VERSION=$d/vcert" \
+        && go build -trimpath -o "$d/cert-manager-controller" \
+            -ldflags "-s -w -X $CERT_MANAGER_MODULE/pkg/util.AppVersion=$CERT_MANAGER_VERSION -X $CERT_MANAGER_MODULE/pkg/util.AppGitCommit=$CERT_MANAGER_COMMIT" .) || return 1
+    # The controller has no --version flag (it logs its version at start); its build info says what went in.
+    reported="$(go version -m "$d/cert-manager-controller" | awk '$1 == "dep" && $2 == "'"$CERT_MANAGER_MODULE"'" {print $2 "@" $3}')"
+    [[ "$reported" == "$CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION" ]] || { echo "the built controller embeds '$reported', not $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION"; return 1; }
+    rm -rf "$crds"; mkdir -p "$crds"
+    local f; for f in "$root"/deploy/crds/*.yaml; do cat "$f"; printf '\n'; done > "$crds/crds.yaml"
+    mv "$d/cert-manager-controller" "$TOOLS_BIN/cert-manager-controller"
+    printf '%s %s\n' "$CERT_MANAGER_VERSION" "$CERT_MANAGER_COMMIT" > "$TOOLS_BIN/cert-manager-controller.version"
+    record_source cert-manager "snapshot cert-manager/cert-manager tag $CERT_MANAGER_VERSION (commit ${CERT_MANAGER_COMMIT:0:12}), cmd/controller, with $CERT_MANAGER_MODULE@$CERT_MANAGER_VERSION from the proxy ($CERT_MANAGER_MODULE_SUM) and $VCERT_MODULE@$VCERT_VERSION from a Venafi/vcert snapshot (commit ${VCERT_COMMIT:0:12}, $got as go.sum records); CRDs: its deploy/crds; proxy: ${refused:-served}"
+    rm -rf "$d"
+    echo "installed $TOOLS_BIN/cert-manager-controller ($reported) and $crds/crds.yaml"
+}
+
 # wal-g's `main/pg` at the images' tag (tools/versions.sh says why one version serves both releases),
 # built as its Makefile's pg_build does (version, revision and date stamped into cmd/pg). cgo is on:
 # its zstd compressor (DataDog/zstd) is C, bundled in the module. The brotli and libsodium tags the
@@ -405,6 +463,7 @@ version_of() {
         meta-v1) echo "$META_V1_VERSION (optional; pinned $META_V1_PINNED)" ;;
         storage-seed) echo "$STORAGE_SEED_VERSION (optional)" ;;
         storage-v1) echo "$STORAGE_V1_VERSION (optional; pinned $STORAGE_V1_PINNED)" ;;
+        cert-manager) echo "$CERT_MANAGER_VERSION (optional)" ;;
         wal-g) echo "$WALG_VERSION (optional)" ;;
     esac
 }
@@ -442,6 +501,17 @@ if [[ "$mode" == check-services ]]; then
         fi
     done
     echo "tools: the service builds are present in $TOOLS_BIN"; exit 0
+fi
+if [[ "$mode" == check-cert-manager ]]; then
+    # The engine tier's cert-manager scenarios (npm run test:engine:cert-manager) need the engine's tools and cert-manager.
+    for entry in "${COMPONENTS[@]}"; do
+        have_all "${entry#*:}" || { echo "tools: ${entry%%:*} missing in $TOOLS_BIN; build it with: npm run tools"; exit 1; }
+    done
+    if ! have_component cert-manager cert-manager-controller; then
+        why="$(unavailable cert-manager | head -n 1)"
+        echo "tools: cert-manager not built (${why:-build it with: npm run tools -- --only cert-manager})"; exit 1
+    fi
+    echo "tools: the engine tools and cert-manager are present in $TOOLS_BIN"; exit 0
 fi
 if [[ "$mode" == check ]]; then
     missing=()

@@ -57,12 +57,29 @@ META_SEED_COMMIT=7e7d114636164e8550cad71e5ef69df11b9882fb
 META_V1_PINNED=v0.99.0
 META_V1_VERSION=v0.98.0
 META_V1_COMMIT=641831e0555d8f9eab278014956ec2cf1ee1174d
+# Optional: cert-manager's controller for the engine tier's TLS scenario (issue 23). The proxy serves
+# the root module github.com/cert-manager/cert-manager (v1.21.2 is its newest), but not the
+# controller's main: cmd/controller is a nested module named .../controller-binary, a path that
+# matches no directory, so no version of it resolves. Its main comes from a cert-manager/cert-manager
+# snapshot at the tag, whose newest v1.21.x tag is v1.21.1; the root module is required from the
+# proxy at the same tag (its go.sum line below, checked against sum.golang.org by `go`).
+CERT_MANAGER_VERSION=v1.21.1
+CERT_MANAGER_COMMIT=24e33194fb39488eff2bbf10c6dc640f407cad44
+CERT_MANAGER_MODULE=github.com/cert-manager/cert-manager
+CERT_MANAGER_MODULE_SUM=h1:0LttV37Q5c2CBNoHkjuI8sLKTXWZDC2SwQkxrBMKV9w=
+CERT_MANAGER_CONTROLLER_MODULE=github.com/cert-manager/cert-manager/controller-binary
+# The controller needs Venafi's client, which the proxy refuses (every version): its tag from a
+# Venafi/vcert snapshot, checked against the h1 line the controller's own go.sum records for it.
+VCERT_MODULE=github.com/Venafi/vcert/v5
+VCERT_VERSION=v5.13.7
+VCERT_COMMIT=ee9b69160db74a0b502e02b12b6f4fd4ab4b8cbd
+
 # Optional: wal-g, the point-in-time recovery tool the database image ships (issue #24). The seed's
 # supabase/postgres 15.1.1.78 builds v2.0.1 (Dockerfile ARG wal_g_release, ansible/vars.yml
 # wal_g_release); at f183a83, the source the 17.6.1.136 image is replayed from, the repository's only
 # wal-g is nix/packages/wal-g.nix `wal-g-2` = 2.0.1 (the AMI links it as /usr/local/bin/wal-g;
 # Dockerfile-17 installs no wal-g). One version for both releases, so one binary. The image builds
-# `main/pg` with the brotli and libsodium tags (cgo); built here without cgo, those two are absent.
+# `main/pg` with the brotli and libsodium tags (cgo); built here with cgo (zstd) but without those two tags.
 WALG_VERSION=v2.0.1
 WALG_COMMIT=b7d53dd74d92dd92dce224190361ad0607d680e2
 WALG_MODULE=github.com/wal-g/wal-g

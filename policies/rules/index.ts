@@ -15,6 +15,7 @@ import { dedicatedServiceAccount, serviceAccountTokenNotMounted } from "./servic
 import { databaseVolumeLonghorn } from "./storage";
 import { storageMoveGuarded } from "./storage-api";
 import { pitrInProduction } from "./recovery";
+import { apiOverTls } from "./tls";
 import { probePortsExist, selectorMatchesTemplate, serviceSelectsPods, statefulSetHeadlessService } from "./wiring";
 
 export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
@@ -36,6 +37,7 @@ export const POLICY_AREAS: Record<string, AnyPolicy[]> = {
     "service accounts": [dedicatedServiceAccount, serviceAccountTokenNotMounted],
     connections: [connectionBudget],
     recovery: [pitrInProduction],
+    tls: [apiOverTls],
 };
 
 export const allPolicies: AnyPolicy[] = Object.values(POLICY_AREAS).flat();

@@ -8,14 +8,18 @@
 //
 // What the pack sees: the database StatefulSet's args (`-c archive_mode=on`, an archive_command
 // running wal-g wal-push), and the base-backup CronJob, whose exec carries PITR_WINDOW_SECONDS to the
-// retention (components/services/postgres/pitr). Applies only to stacks marked production.
+// retention (components/services/postgres/pitr). Applies only to production, recognised as api-over-tls
+// does: the namespace labelled platform.supabase.io/environment=production (config `environment`), or
+// the stack tag environment=production.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { isProductionStack } from "./environment";
+import { productionNamespaces } from "./tls";
 import { appOf, configOf, containersOf, Obj, T, WorkloadView, workloadLabel, workloadsOf } from "./util";
 
 export interface RecoveryConfig {
     databaseApps: string[];
     minWindowDays: number;
+    /** The stack tag that marks production, and its value (as api-over-tls reads it). */
+    productionTag: { name: string; value: string };
 }
 
 /** `name=value` of a `-c name=value` (or `--name=value`) server setting in a container's command and args. */
@@ -48,14 +52,21 @@ export const pitrInProduction: StackValidationPolicy = {
         properties: {
             databaseApps: { type: "array", items: { type: "string" }, default: ["postgres"] },
             minWindowDays: { type: "number", minimum: 1, default: 7 },
+            productionTag: {
+                type: "object",
+                properties: { name: { type: "string" }, value: { type: "string" } },
+                default: { name: "environment", value: "production" },
+            },
         },
     },
     validateStack: (args, report) => {
-        if (!isProductionStack(args.resources)) return args.notApplicable("the stack is not marked production (config environment)");
         const config = configOf<RecoveryConfig>(pitrInProduction, args);
+        const tagged = args.stackTags.get(config.productionTag.name) === config.productionTag.value;
+        const labelled = productionNamespaces(args.resources);
+        if (!tagged && labelled.size === 0) return args.notApplicable("not a production stack (no namespace labelled production, no production stack tag)");
         const workloads = workloadsOf(args.resources);
-        const database = workloads.find((w) => w.type === T.statefulSet && config.databaseApps.includes(appOf(w)));
-        if (!database) return args.notApplicable("no database StatefulSet in the stack");
+        const database = workloads.find((w) => w.type === T.statefulSet && config.databaseApps.includes(appOf(w)) && (tagged || labelled.has(w.namespace)));
+        if (!database) return args.notApplicable("no database StatefulSet in a production namespace");
         const server = containersOf(database.pod).find((c) => !c.init && c.container.name === "postgres")?.container
             ?? containersOf(database.pod).find((c) => !c.init)?.container ?? {};
         const where = workloadLabel(database);

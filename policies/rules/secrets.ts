@@ -53,8 +53,8 @@ export interface SecretNameConfig {
 const allowedNamesSchema = {
     type: "array" as const,
     items: { type: "string" as const },
-    description: "Names that look like credentials but are not (e.g. PGRST_JWT_ROLE_CLAIM_KEY holds a JSON path).",
-    default: ["PGRST_JWT_ROLE_CLAIM_KEY"],
+    description: "Names that look like credentials but are not (e.g. PGRST_JWT_ROLE_CLAIM_KEY holds a JSON path; KONG_SSL_CERT_KEY the path of the mounted key file, and a PEM key inline is still caught as a private key).",
+    default: ["PGRST_JWT_ROLE_CLAIM_KEY", "KONG_SSL_CERT_KEY"],
 };
 
 export const noLiteralSecretEnv: ResourceValidationPolicy = {

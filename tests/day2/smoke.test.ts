@@ -356,3 +356,43 @@ describe("the WAL archiver check (pg_stat_archiver through ARCHIVER_STATUS_SQL)"
         expect(archiverVerdict(row("waiting"), true).status).toBe("pass");
     });
 });
+
+describe("smoke checks on a TLS stack (apiUrl https://<hostname>)", () => {
+    /** The fake gateway behind https://api.example.test: plain HTTP redirects with 308, HTTPS answers carry HSTS. */
+    async function tlsGateway(redirect: boolean, hsts: boolean) {
+        const { outputs } = await fakeGateway();
+        const host = "api.example.test";
+        const tlsFetch: typeof fetch = async (input, init) => {
+            const url = new URL(String(input));
+            if (url.protocol === "http:" && url.host === host) {
+                return redirect ? new Response(null, { status: 308, headers: { location: `https://${host}${url.pathname}${url.search}` } }) : fetch(`${outputs.apiUrl}${url.pathname}${url.search}`, init);
+            }
+            const target = url.host === host ? `${outputs.apiUrl}${url.pathname}${url.search}` : String(input);
+            const response = await fetch(target, init);
+            const headers = new Headers(response.headers);
+            if (hsts && url.host === host) headers.set("strict-transport-security", "max-age=31536000");
+            return new Response(await response.arrayBuffer(), { status: response.status, headers });
+        };
+        return { outputs: { ...outputs, apiUrl: `https://${host}`, realtime: false }, fetch: tlsFetch };
+    }
+
+    it("passes when plain HTTP redirects to the same URI on https and HTTPS answers carry HSTS", async () => {
+        const { outputs, fetch: tlsFetch } = await tlsGateway(true, true);
+        const results = await runSmokeChecks(outputs, { fetch: tlsFetch });
+        expect(results[0]).toMatchObject({ name: "HTTPS only: plain HTTP redirects, HSTS set", status: "pass" });
+        expect(results[0].detail).toBe("GET http://api.example.test/auth/v1/health → 308 (Location https://api.example.test/auth/v1/health); HTTPS answers carry Strict-Transport-Security: max-age=31536000");
+        expect(failed(results)).toBe(false);
+    });
+    it("fails when plain HTTP is served instead of redirected", async () => {
+        const { outputs, fetch: tlsFetch } = await tlsGateway(false, true);
+        const results = await runSmokeChecks(outputs, { fetch: tlsFetch });
+        expect(results[0]).toMatchObject({ name: "HTTPS only: plain HTTP redirects, HSTS set", status: "fail" });
+        expect(results[0].detail).toMatch(/→ 200; /);
+    });
+    it("fails without HSTS", async () => {
+        const { outputs, fetch: tlsFetch } = await tlsGateway(true, false);
+        const results = await runSmokeChecks(outputs, { fetch: tlsFetch });
+        expect(results[0]).toMatchObject({ status: "fail" });
+        expect(results[0].detail).toMatch(/Strict-Transport-Security: none$/);
+    });
+});

@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/engine/**/*.test.ts"],
+        // Gated on its own optional build (npm run test:engine:cert-manager, cert-manager.vitest.config.ts).
+        exclude: ["tests/engine/cert-manager.test.ts"],
         pool: "forks",
         setupFiles: ["tests/support/vitest-setup.ts"],
         fileParallelism: false,

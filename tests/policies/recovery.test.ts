@@ -17,7 +17,7 @@ function productionWithPitr(): Fixture[] {
     };
     return [
         ...stack,
-        { type: T.namespace, name: "ns", props: { metadata: { name: "supabase", annotations: { "platform.supabase.io/environment": "production" } } } },
+        { type: T.namespace, name: "ns", props: { metadata: { name: "supabase", labels: { "platform.supabase.io/environment": "production" } } } },
         {
             type: T.cronJob, name: "pitr",
             props: {
@@ -64,7 +64,7 @@ describe("pitr-in-production", () => {
         expect(await stackViolations(pitrInProduction, stack, { minWindowDays: 3 })).toEqual([]);
     });
     it("does not apply to a stack not marked production", async () => {
-        const stack = brokenStack(productionWithPitr(), "ns", (p) => delete p.metadata.annotations);
+        const stack = brokenStack(productionWithPitr(), "ns", (p) => delete p.metadata.labels);
         expect(await stackNotApplicable(pitrInProduction, stack)).toBe(true);
     });
 });

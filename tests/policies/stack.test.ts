@@ -10,6 +10,7 @@ import { evaluate, mandatory } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { WORKLOAD_TYPES } from "../../policies/rules/util";
 import { RELEASE_NAMES } from "../../releases";
+import { ENVIRONMENT_LABEL } from "../../components/services/kong/facts";
 import { configReader } from "../../offline/stack-config";
 import { runStack, stackMatrix } from "../support/program";
 
@@ -44,10 +45,14 @@ describe.each(stackMatrix(["dev", "prod"], RELEASE_NAMES))("policy pack on stack
         // The move guard exists only for storage-api before v0.48.3 (the seed's); newer ones check
         // the destination themselves, so the rule has nothing to check there.
         const guardOnly = overrides.release === undefined ? [] : ["storage-move-guarded"];
-        // Production's rules apply only to the stack marked production (config environment).
-        const productionOnly = configReader(stack, overrides)("environment") === "production" ? [] : ["pitr-in-production"];
+        // api-over-tls holds production stacks only (environment: production, docs/tls.md).
+        const production = run.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata?.labels?.[ENVIRONMENT_LABEL] === "production");
+        expect(production).toBe(stack === "prod");
+        if (!production) guardOnly.push("api-over-tls");
+        // pitr-in-production holds production stacks only, too.
+        if (!production) guardOnly.push("pitr-in-production");
         for (const rule of allPolicies.filter((p) => "validateStack" in p).map((p) => p.name)) {
-            expect(result.applied[rule] ?? 0, rule).toBe(guardOnly.includes(rule) || productionOnly.includes(rule) ? 0 : 1);
+            expect(result.applied[rule] ?? 0, rule).toBe(guardOnly.includes(rule) ? 0 : 1);
         }
         expect(result.applied["namespace-pod-security"]).toBe(1);
         expect(result.applied["jwt-secret-length"]).toBeGreaterThanOrEqual(6);

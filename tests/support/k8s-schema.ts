@@ -1,5 +1,5 @@
 // Validates manifests against the upstream Kubernetes OpenAPI schema (kubernetes-models 4.x).
-// Custom resources of MetalLB and Longhorn have no upstream schema there; they are checked
+// Custom resources of MetalLB, Longhorn and cert-manager have no upstream schema there; they are checked
 // against the fields their CRDs require.
 import { Manifest } from "../../offline/manifests";
 
@@ -7,6 +7,9 @@ const CUSTOM_RESOURCE_REQUIRED: Record<string, string[]> = {
     "metallb.io/v1beta1/IPAddressPool": ["spec.addresses"],
     "metallb.io/v1beta1/L2Advertisement": [],
     "longhorn.io/v1beta2/RecurringJob": ["spec.cron", "spec.task", "spec.retain", "spec.concurrency"],
+    // cert-manager's CRD (deploy/crds at v1.21.1) requires both; the engine tier's cert-manager
+    // scenario applies the real CRD and the real API server validates the whole object.
+    "cert-manager.io/v1/Certificate": ["spec.secretName", "spec.issuerRef.name"],
 };
 
 function modelModule(apiVersion: string): Record<string, any> | undefined {

@@ -4,11 +4,15 @@
 // Authorization template of request-transformer runs in a real Lua VM (tests/support/lua.ts).
 // It lets tests ask "what happens to GET /pg/tables with the anon key" instead of reading
 // plugin lists.
-import { KongDeclarativeConfig, KongService } from "../../components/services/kong/declarative-config";
+import { KongDeclarativeConfig, KongRoute, KongService } from "../../components/services/kong/declarative-config";
 import { evaluateTemplate, templateBody } from "./lua";
 
 export interface KongRequest {
     path: string;
+    /** Host header; default PUBLIC_HOST. */
+    host?: string;
+    /** The connection's scheme; default https. */
+    scheme?: "http" | "https";
     /** Value of the apikey header. */
     apikey?: string;
     /** Value of the Authorization header the client sends. */
@@ -31,22 +35,49 @@ export type KongOutcome =
         /** The query string the upstream receives. */
         query: Record<string, string>;
     }
-    | { status: 401 | 403 | 404; service?: string; reason: string };
+    | { status: 401 | 403 | 404; service?: string; reason: string }
+    /** An HTTPS-only route reached over plain HTTP: Kong's redirect (Location https://<host><uri>, no port). */
+    | { status: 301 | 302 | 307 | 308 | 426; service: string; location?: string; reason: string };
 
-function matchService(config: KongDeclarativeConfig, path: string): { service: KongService; prefix: string } | undefined {
-    let best: { service: KongService; prefix: string } | undefined;
+/** The Host a request carries when a test gives none: a public name, never one of Kong's in-cluster names. */
+export const PUBLIC_HOST = "api.example.test";
+
+/**
+ * What an expression route matches: an exact path, optionally narrowed by Host conditions (the
+ * HTTPS-only routes and their in-cluster twins: `(http.path == "/x") && http.host != "a" && …` or
+ * `(http.path == "/x") && (http.host == "a" || …)`).
+ */
+function expressionMatch(expression: string): { path: string; hostIn?: string[]; hostNotIn?: string[] } {
+    const m = /^\(?http\.path == "([^"]+)"\)?(.*)$/.exec(expression);
+    const rest = m?.[2].trim() ?? "";
+    const hostsOf = (op: string) => [...rest.matchAll(new RegExp(`http\\.host ${op} "([^"]+)"`, "g"))].map((h) => h[1]);
+    const hostIn = hostsOf("=="), hostNotIn = hostsOf("!=");
+    const understood = rest === "" || rest.replace(/http\.host (==|!=) "[^"]+"/g, "").replace(/[()&|\s]/g, "") === "";
+    if (!m || !understood) throw new Error(`the Kong model understands only exact-path expressions (with Host conditions), not ${expression}`);
+    return { path: m[1], ...(hostIn.length ? { hostIn } : {}), ...(hostNotIn.length ? { hostNotIn } : {}) };
+}
+
+type Match = { service: KongService; route: KongRoute; prefix: string };
+
+function matchService(config: KongDeclarativeConfig, path: string, host: string): Match | undefined {
     for (const service of config.services) {
         for (const route of service.routes) {
             if (route.expression === undefined) continue;
-            const exact = /^http\.path == "([^"]+)"$/.exec(route.expression);
-            if (!exact) throw new Error(`the Kong model understands only exact-path expressions, not ${route.expression}`);
-            if (path === exact[1]) return { service, prefix: exact[1] };
+            const e = expressionMatch(route.expression);
+            if (e.hostIn && !e.hostIn.includes(host)) continue;
+            if (e.hostNotIn?.includes(host)) continue;
+            if (path === e.path) return { service, route, prefix: e.path };
         }
     }
+    // A route whose hosts match outranks any hostless one; then the longest prefix.
+    let best: (Match & { byHost: boolean }) | undefined;
     for (const service of config.services) {
         for (const route of service.routes) {
+            if (route.hosts && !route.hosts.includes(host)) continue;
+            const byHost = route.hosts !== undefined;
             for (const prefix of route.paths ?? []) {
-                if (path.startsWith(prefix) && (!best || prefix.length > best.prefix.length)) best = { service, prefix };
+                if (!path.startsWith(prefix)) continue;
+                if (!best || (byHost && !best.byHost) || (byHost === best.byHost && prefix.length > best.prefix.length)) best = { service, route, prefix, byHost };
             }
         }
     }
@@ -54,9 +85,17 @@ function matchService(config: KongDeclarativeConfig, path: string): { service: K
 }
 
 export function simulateKong(config: KongDeclarativeConfig, request: KongRequest): KongOutcome {
-    const match = matchService(config, request.path);
+    const host = request.host ?? PUBLIC_HOST;
+    const match = matchService(config, request.path, host);
     if (!match) return { status: 404, reason: "no Route matched" };
-    const { service, prefix } = match;
+    const { service, route, prefix } = match;
+    const protocols = route.protocols ?? ["http", "https"];
+    if ((request.scheme ?? "https") === "http" && !protocols.includes("http")) {
+        const status = (route.https_redirect_status_code ?? 426) as 301 | 302 | 307 | 308 | 426;
+        return status === 426
+            ? { status, service: service.name, reason: "HTTPS required" }
+            : { status, service: service.name, location: `https://${host}${request.path}`, reason: "redirect to HTTPS" };
+    }
     const plugin = (name: string) => service.plugins.find((p) => p.name === name);
 
     const termination = plugin("request-termination");

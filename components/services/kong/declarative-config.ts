@@ -31,6 +31,46 @@ export interface KongConfigInput {
     asymmetric?: OpaqueKeyMapping;
     /** Route /realtime/v1 to Realtime (config `realtime`). */
     realtime?: boolean;
+    /** Kong terminates TLS (docs/tls.md): public routes HTTPS-only, in-cluster callers kept on HTTP. */
+    httpsOnly?: HttpsOnlyRoutes;
+}
+
+/**
+ * HTTPS-only routing (issue #23). Every route answers plain HTTP with a redirect to https://
+ * (fields from Kong's TLS contract, components/services/kong/tls.ts), except for in-cluster callers
+ * (Studio's server side calls Kong at its Service name over HTTP, for which no certificate exists):
+ * each route gets a twin matching only Kong's in-cluster host names, on http and https. A host
+ * match outranks a hostless one (Kong/kong@2.8.1 kong/router.lua:255-262, the HOST bit above URI;
+ * @3.9.3 kong/router/transform.lua:586-590, hosts add match weight), and an expression route and
+ * its twin exclude each other by host, so public requests never reach a twin unless they forge a
+ * cluster-internal Host header themselves. An expression route honours protocols and the redirect
+ * as a traditional one does (@3.9.3 kong/router/expressions.lua:36-45, kong/runloop/handler.lua:1261).
+ */
+export interface HttpsOnlyRoutes {
+    /** The route fields of the public routes, e.g. { protocols: ["https"], https_redirect_status_code: 308 }. */
+    route: { protocols: string[]; https_redirect_status_code: number };
+    /** The Host names in-cluster callers use for Kong (kong, kong.<ns>, kong.<ns>.svc, …). */
+    inClusterHosts: string[];
+}
+
+/** The suffix of a route's in-cluster twin. */
+export const IN_CLUSTER_ROUTE_SUFFIX = "-in-cluster";
+
+function httpsOnlyService(svc: KongService, https: HttpsOnlyRoutes): KongService {
+    const hosts = https.inClusterHosts;
+    const anyOf = hosts.map((h) => `http.host == "${h}"`).join(" || ");
+    const noneOf = hosts.map((h) => `http.host != "${h}"`).join(" && ");
+    const routes = svc.routes.flatMap((r): KongRoute[] => {
+        const twinName = `${r.name}${IN_CLUSTER_ROUTE_SUFFIX}`;
+        if (r.expression !== undefined) {
+            return [
+                { ...r, expression: `(${r.expression}) && ${noneOf}`, ...https.route },
+                { ...r, name: twinName, expression: `(${r.expression}) && (${anyOf})`, protocols: ["http", "https"] },
+            ];
+        }
+        return [{ ...r, ...https.route }, { ...r, name: twinName, hosts: [...hosts], protocols: ["http", "https"] }];
+    });
+    return { ...svc, routes };
 }
 
 /** The opaque keys and the JWTs the gateway substitutes for them, as upstream's gateway does. */
@@ -57,6 +97,12 @@ export interface KongRoute {
     paths?: string[];
     /** An expressions-router match (Kong 3 with KONG_ROUTER_FLAVOR=expressions); outranks every prefix. */
     expression?: string;
+    /** Host headers the route answers (a route with hosts outranks one without); absent: any host. */
+    hosts?: string[];
+    /** The schemes the route answers; absent: Kong's default, http and https. */
+    protocols?: string[];
+    /** With protocols ["https"]: the status a plain-HTTP request is redirected with (Kong's default 426 refuses). */
+    https_redirect_status_code?: number;
 }
 
 export interface KongService {
@@ -227,6 +273,11 @@ function checkInput(input: KongConfigInput): void {
 
 /** The gateway's declarative config: consumers, credentials, ACLs and the route table. */
 export function buildKongConfig(input: KongConfigInput): KongDeclarativeConfig {
+    const config = buildPlainKongConfig(input);
+    return input.httpsOnly ? { ...config, services: config.services.map((svc) => httpsOnlyService(svc, input.httpsOnly!)) } : config;
+}
+
+function buildPlainKongConfig(input: KongConfigInput): KongDeclarativeConfig {
     checkInput(input);
     const base = (name: KongUpstream) => (input.upstreams?.[name] ?? serviceUrl(name, input.namespace)).replace(/\/+$/, "");
     const gotrue = base("gotrue");

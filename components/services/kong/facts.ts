@@ -31,3 +31,8 @@ export const KONG_LB_SERVICE = "kong-lb";
 export const DASHBOARD_LB_SERVICE = "kong-dashboard-lb";
 /** The dashboard keeps the seed's address: <studioLoadBalancerIp>:3000. */
 export const DASHBOARD_PORT = STUDIO_PORT;
+/**
+ * The namespace label marking a production stack (config `environment: production`). The policy
+ * pack reads it to hold the gateway to TLS (rule api-over-tls), so it lives beside the gateway's facts.
+ */
+export const ENVIRONMENT_LABEL = "platform.supabase.io/environment";

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../../k8s";
 import { PlatformConfig } from "../../../config";
-import { Release } from "../../../releases";
+import { Release, repositoryAndTag } from "../../../releases";
 import { METALLB_LOAD_BALANCER, metallbIpAnnotation } from "../../cluster";
 import { SERVICES, serviceUrl } from "../../endpoints";
 import { buildKongConfig, KongDeclarativeConfig, KongUpstream, kongPlugins, OpaqueKeyMapping, routerFlavor, toKongYaml } from "./declarative-config";
@@ -13,6 +13,9 @@ import { SecretBundle } from "../../secrets";
 import { kongEnv, readinessPath } from "./env";
 import { DASHBOARD_CREDENTIALS_SECRET, DASHBOARD_LB_SERVICE, DASHBOARD_PORT, KONG_CONFIG_DIR, KONG_CONFIG_FILE, KONG_CONFIG_SECRET, KONG_LB_SERVICE, KONG_PREFIX, KONG_STATUS_PORT, KONG_UID } from "./facts";
 import { checksumOf, plainEnv, restrictedContainerSecurity, selectorLabels, Workload, workloadLabels } from "../../workload";
+import { publicUrls, tlsTerminator } from "../../edge";
+import { TLS_CHECKSUM_ANNOTATION } from "../../tls";
+import { kongTls, kongTlsVolume } from "./tls";
 
 /** An upstream Kong routes to: its in-cluster URL and the resource that is ready when it is. */
 export interface KongUpstreamRef {
@@ -31,6 +34,31 @@ export interface KongArgs {
     upstreams: Record<Exclude<KongUpstream, "studio" | "realtime">, KongUpstreamRef> & { realtime?: KongUpstreamRef };
     /** MetalLB pool holding the IPs, when the program creates it. */
     addressPool?: pulumi.Resource;
+    /** The hostnames' certificate (tls secret or cert-manager; docs/tls.md). */
+    tls?: KongTlsArgs;
+}
+
+export interface KongTlsArgs {
+    /** The kubernetes.io/tls Secret: mounted into Kong when it terminates TLS, named by the Ingresses otherwise. */
+    secretName: string;
+    /** SHA-256 of the served tls.crt, read at this up: on Kong's pod template, so a renewal rolls Kong. */
+    checksum?: pulumi.Input<string>;
+    /** Ready once the Secret holds the certificate (the awaited Certificate, the Secret's read). */
+    ready: pulumi.Resource[];
+}
+
+/** The Host names in-cluster callers (Studio's server side) use for Kong's Service. */
+export function kongInClusterHosts(namespace: string): string[] {
+    const name = SERVICES.kong.name;
+    return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
+}
+
+/** Kong's TLS settings for the stack's Kong image, from the Kong TLS contract of its tag. */
+export function kongTlsFor(config: PlatformConfig, secretName: string) {
+    const tag = repositoryAndTag(config.images.kong).tag;
+    if (!tag) throw new Error(`kongImage '${config.images.kong}': TLS needs the Kong tag to pick its TLS contract; give the image with its tag (e.g. kong:2.8.1@sha256:…)`);
+    const mount = kongTlsVolume(secretName);
+    return { mount, settings: kongTls(tag, { certPath: mount.certPath, keyPath: mount.keyPath, hstsMaxAge: config.edge.hstsMaxAge }) };
 }
 
 export class Kong extends pulumi.ComponentResource {
@@ -38,8 +66,11 @@ export class Kong extends pulumi.ComponentResource {
     /** The Deployment: ready once every replica answers on its status listener. */
     readonly ready: pulumi.Resource;
     readonly configSecret: k8s.core.v1.Secret;
-    readonly loadBalancer: k8s.core.v1.Service;
-    readonly dashboardLoadBalancer: k8s.core.v1.Service;
+    /** The API and dashboard LoadBalancers (exposure loadbalancer). */
+    readonly loadBalancer?: k8s.core.v1.Service;
+    readonly dashboardLoadBalancer?: k8s.core.v1.Service;
+    /** The API and dashboard Ingresses (exposure ingress). */
+    readonly ingresses: k8s.networking.v1.Ingress[] = [];
     /** In-cluster gateway URL (for Studio's server side). */
     readonly internalUrl: string;
     /** External gateway URL from config (what browsers and apps use). */
@@ -65,6 +96,11 @@ export class Kong extends pulumi.ComponentResource {
             ...(args.upstreams.realtime ? { realtime: args.upstreams.realtime.url } : {}),
         };
         const realtime = args.upstreams.realtime !== undefined;
+        // Who serves the certificate: Kong (its TLS listener; HTTP redirected) or the ingress controller.
+        const terminator = tlsTerminator(config);
+        if (terminator && !args.tls) throw new Error("Kong: TLS is configured but no certificate was handed in");
+        const tls = terminator && args.tls ? kongTlsFor(config, args.tls.secretName) : undefined;
+        const httpsOnly = terminator === "kong" && tls ? { route: tls.settings.route, inClusterHosts: kongInClusterHosts(config.namespace) } : undefined;
         const next = values.asymmetric;
         const opaque: pulumi.Output<OpaqueKeyMapping | undefined> = next
             ? pulumi.all([next.publishableKey, next.secretKey, next.anonKey, next.serviceRoleKey])
@@ -73,7 +109,7 @@ export class Kong extends pulumi.ComponentResource {
         const declarative: pulumi.Output<KongDeclarativeConfig> = pulumi
             .all([values.anonKey, values.serviceRoleKey, values.dashboardUsername, values.dashboardPassword, opaque])
             .apply(([anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, asymmetric]) => buildKongConfig({
-                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams, asymmetric, realtime,
+                anonKey, serviceRoleKey, dashboardUsername, dashboardPassword, namespace: config.namespace, upstreams, asymmetric, realtime, httpsOnly,
             }));
         const kongYaml = pulumi.secret(declarative.apply(toKongYaml));
         // The plugin list follows from the routes alone, never from credential values, so it is
@@ -98,7 +134,11 @@ export class Kong extends pulumi.ComponentResource {
             stringData: { username: values.dashboardUsername, password: values.dashboardPassword },
         }, { parent: this });
 
-        const env = kongEnv(config.release, plugins, routerFlavor(routesOnly));
+        const env: Record<string, string> = kongEnv(config.release, plugins, routerFlavor(routesOnly));
+        if (tls && terminator === "kong") Object.assign(env, tls.settings.env);
+        // Behind an ingress Kong serves plain HTTP, but the HSTS header still reaches the browser.
+        if (tls && terminator === "ingress") env[tls.settings.contract.hsts.env] = tls.settings.env[tls.settings.contract.hsts.env];
+        const mountCertificate = tls && terminator === "kong" ? tls.mount : undefined;
 
         this.workload = new Workload({
             release: config.release,
@@ -107,6 +147,8 @@ export class Kong extends pulumi.ComponentResource {
             component: "gateway",
             replicas: config.replicas.kong,
             checksums: [checksumOf(values.jwtSecret, [kongYaml])],
+            // Kong reads its certificate only at start: a renewed one must roll the pods (components/tls.ts).
+            ...(mountCertificate && args.tls?.checksum ? { podAnnotations: { [TLS_CHECKSUM_ANNOTATION]: args.tls.checksum } } : {}),
             containers: [{
                 name: "kong",
                 image: config.images.kong,
@@ -127,6 +169,7 @@ export class Kong extends pulumi.ComponentResource {
                     { name: "kong-prefix", mountPath: KONG_PREFIX },
                     { name: "tmp", mountPath: "/tmp" },
                     { name: "declarative-config", mountPath: KONG_CONFIG_DIR, readOnly: true },
+                    ...(mountCertificate ? [mountCertificate.volumeMount] : []),
                 ],
             }],
             volumes: [
@@ -140,32 +183,58 @@ export class Kong extends pulumi.ComponentResource {
                         defaultMode: 0o444,
                     },
                 },
+                ...(mountCertificate ? [mountCertificate.volume] : []),
             ],
             servicePorts: [
                 { name: "http", port, targetPort: "http" },
                 { name: "https", port: httpsPort, targetPort: "https" },
             ],
-        }, { parent: this, dependsOn: Object.values(args.upstreams).filter((u): u is KongUpstreamRef => u !== undefined).map((u) => u.ready) });
+        }, { parent: this, dependsOn: [...Object.values(args.upstreams).filter((u): u is KongUpstreamRef => u !== undefined).map((u) => u.ready), ...(mountCertificate ? args.tls!.ready : [])] });
         this.ready = this.workload.ready;
 
-        const lbOpts = { parent: this, dependsOn: args.addressPool ? [args.addressPool] : [] };
-        const loadBalancer = (resourceName: string, serviceNameLb: string, ip: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
-            new k8s.core.v1.Service(resourceName, {
-                metadata: { name: serviceNameLb, namespace: args.namespace, labels, annotations: metallbIpAnnotation(ip) },
-                spec: { ...METALLB_LOAD_BALANCER, selector: selectorLabels(serviceName), ports },
-            }, lbOpts);
-        this.loadBalancer = loadBalancer(`${name}-lb`, KONG_LB_SERVICE, config.network.kongIp, [
-            { name: "http", port, targetPort: "http" },
-            { name: "https", port: httpsPort, targetPort: "https" },
-        ]);
-        this.dashboardLoadBalancer = loadBalancer(`${name}-dashboard-lb`, DASHBOARD_LB_SERVICE, config.network.studioIp, [
-            { name: "dashboard", port: DASHBOARD_PORT, targetPort: "http" },
-        ]);
-
         this.internalUrl = serviceUrl("kong", config.namespace);
-        this.publicUrl = `http://${config.network.kongIp}:${port}`;
-        this.apiUrl = assignedUrl(this.loadBalancer, config.network.kongIp, port);
-        this.dashboardUrl = assignedUrl(this.dashboardLoadBalancer, config.network.studioIp, DASHBOARD_PORT);
+        const urls = publicUrls(config);
+        this.publicUrl = urls.api;
+        const hostnames = config.edge.hostnames;
+        if (config.edge.exposure.mode === "ingress") {
+            if (!hostnames) throw new Error("Kong: exposure ingress needs both hostnames (config's cross rules ensure it)");
+            const className = config.edge.exposure.className;
+            const ingress = (resourceName: string, ingressName: string, host: string) => new k8s.networking.v1.Ingress(resourceName, {
+                metadata: { name: ingressName, namespace: args.namespace, labels },
+                spec: {
+                    ingressClassName: className,
+                    // The controller terminates TLS with the same Secret; Kong's routes stay on HTTP behind it.
+                    ...(args.tls && terminator === "ingress" ? { tls: [{ hosts: [host], secretName: args.tls.secretName }] } : {}),
+                    rules: [{ host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }] } }],
+                },
+            }, { parent: this, dependsOn: [...(this.workload.service ? [this.workload.service] : []), ...(args.tls?.ready ?? [])] });
+            this.ingresses.push(ingress(`${name}-api-ingress`, "kong-api", hostnames.api), ingress(`${name}-dashboard-ingress`, "kong-dashboard", hostnames.studio));
+            this.apiUrl = pulumi.output(urls.api);
+            this.dashboardUrl = pulumi.output(urls.studio);
+        } else {
+            const lbOpts = { parent: this, dependsOn: args.addressPool ? [args.addressPool] : [] };
+            const loadBalancer = (resourceName: string, serviceNameLb: string, ip: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
+                new k8s.core.v1.Service(resourceName, {
+                    metadata: { name: serviceNameLb, namespace: args.namespace, labels, annotations: metallbIpAnnotation(ip) },
+                    spec: { ...METALLB_LOAD_BALANCER, selector: selectorLabels(serviceName), ports },
+                }, lbOpts);
+            // With TLS, both addresses answer on the standard ports: 443 on Kong's TLS listener, and 80
+            // on its plain one, where every public route redirects to https:// (Location has no port).
+            const httpsPorts: k8s.types.input.core.v1.ServicePort[] = [
+                { name: "https", port: 443, targetPort: "https" },
+                { name: "http", port: 80, targetPort: "http" },
+            ];
+            this.loadBalancer = loadBalancer(`${name}-lb`, KONG_LB_SERVICE, config.network.kongIp, terminator === "kong" ? httpsPorts : [
+                { name: "http", port, targetPort: "http" },
+                { name: "https", port: httpsPort, targetPort: "https" },
+            ]);
+            this.dashboardLoadBalancer = loadBalancer(`${name}-dashboard-lb`, DASHBOARD_LB_SERVICE, config.network.studioIp, terminator === "kong" ? httpsPorts : [
+                { name: "dashboard", port: DASHBOARD_PORT, targetPort: "http" },
+            ]);
+            // With hostnames the URLs are the names (their DNS records point at these addresses).
+            this.apiUrl = terminator ? pulumi.output(urls.api) : assignedUrl(this.loadBalancer, config.network.kongIp, port);
+            this.dashboardUrl = terminator ? pulumi.output(urls.studio) : assignedUrl(this.dashboardLoadBalancer, config.network.studioIp, DASHBOARD_PORT);
+        }
         this.registerOutputs({ apiUrl: this.apiUrl, dashboardUrl: this.dashboardUrl });
     }
 }
