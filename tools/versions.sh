@@ -57,6 +57,14 @@ META_SEED_COMMIT=7e7d114636164e8550cad71e5ef69df11b9882fb
 META_V1_PINNED=v0.99.0
 META_V1_VERSION=v0.98.0
 META_V1_COMMIT=641831e0555d8f9eab278014956ec2cf1ee1174d
+# Optional: a real PgBouncer for the services tier's pooler test, Debian's package (not built:
+# `apt-get download` + `dpkg-deb -x` into the cache, no root), with any shared library the host
+# lacks fetched the same way. The images the program pins run newer PgBouncers (edoburu/pgbouncer
+# builds pgbouncer-<VERSION>.tar.gz, Dockerfile ARG VERSION): the skew is recorded beside it.
+PGBOUNCER_DEBIAN_PACKAGE=pgbouncer=1.18.0-1+deb12u1
+PGBOUNCER_DEBIAN_VERSION=1.18.0
+PGBOUNCER_IMAGE_V082=1.25.2
+PGBOUNCER_IMAGE_SEED=1.23.1
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(
