@@ -29,10 +29,18 @@ export function pgbouncerBuild(): PgbouncerBuild | string {
 function runnable(build: PgbouncerBuild): PgbouncerBuild {
     if (!serverUser()) return build;
     const root = path.dirname(path.dirname(path.dirname(build.binary))); // <cache>/pgbouncer/root
-    const copy = path.join(os.tmpdir(), `pgbouncer-${build.version}-${process.pid}`);
-    if (!fs.existsSync(copy)) {
-        fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
-        fs.chmodSync(copy, 0o755);
+    // One copy per version, shared by test runs (as sandbox/postgres-binaries.ts does for PostgreSQL).
+    const copy = path.join(os.tmpdir(), `pgbouncer-debian-${build.version}`);
+    if (!fs.existsSync(path.join(copy, path.relative(root, build.binary)))) {
+        const staging = `${copy}.${process.pid}.tmp`;
+        fs.rmSync(staging, { recursive: true, force: true });
+        fs.cpSync(root, staging, { recursive: true, verbatimSymlinks: true });
+        fs.chmodSync(staging, 0o755);
+        try {
+            fs.renameSync(staging, copy);
+        } catch {
+            fs.rmSync(staging, { recursive: true, force: true }); // another run won the race; its copy is identical
+        }
     }
     return { version: build.version, binary: path.join(copy, path.relative(root, build.binary)), libDir: path.join(copy, path.relative(root, build.libDir)) };
 }
