@@ -9,17 +9,19 @@ import { z } from "zod";
 import { ConfigError, problemLine, unknownKeyFix } from "./config/errors";
 import { ConfigKeySpec, KEY_SPECS } from "./config/keys";
 import { PlatformConfig, toPlatformConfig } from "./config/platform";
-import { ConfigKey, KEYS, STACK_SCHEMA } from "./config/schema";
+import { ConfigKey, CrossRule, KEYS, stackSchema } from "./config/schema";
 
 export { ConfigError } from "./config/errors";
 export type { ConfigKeySpec, ConfigKeyType } from "./config/keys";
 export type { AppConfig, BackupConfig, OAuthProviderConfig, PlatformConfig } from "./config/platform";
+export { realtimeDeployed } from "./config/platform";
+export { DERIVED_PORT_COUNT, DERIVED_PORT_MIN, tunnelPort } from "./config/tunnel-port";
 export { imageTag, isCidr, isIPv4, RESERVED_SCHEMAS, SYSTEM_NAMESPACES } from "./config/rules";
 export {
     CROSS_RULES, IMAGE_NAMES, imageKey, KEYS, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, PROJECT_NAME, replicasKey,
-    SCALABLE_SERVICES, STACK_SCHEMA,
+    SCALABLE_SERVICES, stackSchema,
 } from "./config/schema";
-export type { ConfigKey, ImageName, OAuthProvider, ScalableService, StackValues } from "./config/schema";
+export type { ConfigKey, CrossRule, ImageName, OAuthProvider, ScalableService, StackValues } from "./config/schema";
 
 /** Every declared key's type, default, description and secrecy, in declaration order. */
 export const CONFIG_KEYS: Record<ConfigKey, ConfigKeySpec> = Object.fromEntries(
@@ -63,12 +65,16 @@ function problemsOf(error: z.ZodError, raw: Record<string, string | undefined>, 
     });
 }
 
-/** Reads and validates the whole stack config. Throws one ConfigError listing every problem. */
-export function loadConfig(source: ConfigSource = pulumiConfigSource()): PlatformConfig {
+/**
+ * Reads and validates the whole stack config, with the program's rules across keys beside config's
+ * own (the program passes PROGRAM_RULES: components/program-rules.ts). Throws one ConfigError
+ * listing every problem.
+ */
+export function loadConfig(source: ConfigSource, programRules: readonly CrossRule[]): PlatformConfig {
     const raw: Record<string, string | undefined> = {};
     for (const key of Object.keys(KEYS)) raw[key] = source.get(key);
     for (const key of source.keys()) raw[key] = source.get(key);
-    const parsed = STACK_SCHEMA.safeParse(raw, { reportInput: true });
+    const parsed = stackSchema(programRules).safeParse(raw, { reportInput: true });
     if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, raw, source.project));
     return toPlatformConfig(parsed.data, source.project, source.stack);
 }

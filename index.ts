@@ -1,9 +1,9 @@
-// The Pulumi program: parse the stack config once, build the platform, export the outputs that
+// The Pulumi program: parse the stack config once (config's rules and the program's), build the platform, export the outputs that
 // app repos read (typed by PlatformOutputs in outputs.ts).
-import { loadConfig } from "./config";
 import { appOutputs, SupabasePlatform } from "./components/platform";
+import { loadPlatformConfig } from "./components/program-rules";
 
-const config = loadConfig();
+const config = loadPlatformConfig();
 const platform = new SupabasePlatform("supabase", { config });
 
 // At the addresses MetalLB assigned to the Kong LoadBalancers (the dashboard is Kong's basic-auth route).

@@ -4,7 +4,7 @@
 // A leaf: this file imports nothing, so an app repo copies it as it is (examples/app-consumer/
 // platform-outputs.ts is that copy, and a test keeps the two equal).
 
-/** The releases a platform stack can run (policies/rules/releases.ts; a type test keeps the two equal). */
+/** The releases a platform stack can run (releases.ts; a type test keeps the two equal). */
 export type Release = "seed" | "v0.8.2";
 
 /** What one hosted app needs to talk to its own schema. */

@@ -17,6 +17,8 @@ export default defineConfig({
         // the test files are independent processes, so use every core.
         maxWorkers: Math.max(2, availableParallelism()),
         globalSetup: ["tests/support/global-setup.ts"],
+        // The harness is plain Node; this file plugs in vitest's module reset (see there).
+        setupFiles: ["tests/support/vitest-setup.ts"],
         testTimeout: 60_000,
         hookTimeout: 120_000,
     },

@@ -1,15 +1,26 @@
 // Service names and ports: the in-cluster addresses every component agrees on (the seed's names).
+// Each port is its service's fact (components/services/<service>/facts.ts).
+import { GOTRUE_PORT } from "./services/gotrue/facts";
+import { IMGPROXY_PORT } from "./services/imgproxy/facts";
+import { KONG_HTTPS_PORT, KONG_PORT } from "./services/kong/facts";
+import { META_PORT } from "./services/meta/facts";
+import { POSTGRES_PORT } from "./services/postgres/facts";
+import { REALTIME_PORT, REALTIME_TENANT } from "./services/realtime/facts";
+import { REST_PORT } from "./services/rest/facts";
+import { STORAGE_PORT } from "./services/storage/facts";
+import { STUDIO_PORT } from "./services/studio/facts";
+
 export const SERVICES = {
-    postgres: { name: "postgres", port: 5432 },
-    gotrue: { name: "gotrue", port: 9999 },
-    rest: { name: "rest", port: 3000 },
-    storage: { name: "storage", port: 5000 },
-    imgproxy: { name: "imgproxy", port: 5001 },
-    meta: { name: "meta", port: 8080 },
-    studio: { name: "studio", port: 3000 },
-    kong: { name: "kong", port: 8000, httpsPort: 8443 },
+    postgres: { name: "postgres", port: POSTGRES_PORT },
+    gotrue: { name: "gotrue", port: GOTRUE_PORT },
+    rest: { name: "rest", port: REST_PORT },
+    storage: { name: "storage", port: STORAGE_PORT },
+    imgproxy: { name: "imgproxy", port: IMGPROXY_PORT },
+    meta: { name: "meta", port: META_PORT },
+    studio: { name: "studio", port: STUDIO_PORT },
+    kong: { name: "kong", port: KONG_PORT, httpsPort: KONG_HTTPS_PORT },
     // Named after the tenant Realtime seeds: it reads the tenant from the Host's first label (realtime.ts).
-    realtime: { name: "realtime-dev", port: 4000 },
+    realtime: { name: REALTIME_TENANT, port: REALTIME_PORT },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

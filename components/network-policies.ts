@@ -57,7 +57,7 @@ function urlPort(url: string, fallback = 443): number {
 export function platformWiring(config: PlatformConfig): PlatformWiring {
     const db = { to: SERVICES.postgres.name, port: port("postgres") };
     const flows: Flow[] = [
-        // Kong's routes (kong-config.ts): every upstream it proxies to.
+        // Kong's routes (services/kong/declarative-config.ts): every upstream it proxies to.
         ...(["gotrue", "rest", "storage", "meta", "studio"] as const).map((to) => ({ from: "kong", to, port: port(to) })),
         // Realtime only when deployed: Kong → realtime → PostgreSQL.
         ...(config.realtime.enabled ? [{ from: "kong", to: SERVICES.realtime.name, port: port("realtime") }, { from: SERVICES.realtime.name, ...db }] : []),

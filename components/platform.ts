@@ -7,16 +7,16 @@ import { Backup } from "./backup";
 import { ClusterPrerequisites } from "./cluster";
 import { DatabaseLayer } from "./database/layer";
 import { SERVICES } from "./endpoints";
-import { GoTrue } from "./gotrue";
-import { Kong } from "./kong";
-import { Meta } from "./meta";
+import { GoTrue } from "./services/gotrue";
+import { Kong } from "./services/kong";
+import { Meta } from "./services/meta";
 import { BACKUP_APP, NetworkPolicies } from "./network-policies";
-import { Postgres } from "./postgres";
-import { Realtime } from "./realtime";
-import { Rest } from "./rest";
+import { Postgres } from "./services/postgres";
+import { Realtime } from "./services/realtime";
+import { Rest } from "./services/rest";
 import { SecretBundle } from "./secrets";
-import { Storage } from "./storage";
-import { Studio } from "./studio";
+import { Storage } from "./services/storage";
+import { Studio } from "./services/studio";
 
 export interface SupabasePlatformArgs {
     /** The validated stack config (see config.ts). */

@@ -3,8 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
-import { Release } from "../policies/rules/releases";
-import { apiKeyClaims, ApiKeyRole, signApiKey } from "./api-keys";
+import { Release } from "../releases";
+import { apiKeyClaims, ApiKeyRole, signApiKey } from "./keys/api-keys";
 import { issuerJwtKeys, opaqueKey, publicJwks, signEs256, SigningKey, verifierJwks } from "./keys/jwks";
 import { JwtSigningKeys } from "./keys/signing-keys";
 import { GeneratedSecret } from "./generated-secret";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import { PlatformConfig } from "../config";
 import { SERVICES, serviceHost } from "./endpoints";
-import { Postgres } from "./postgres";
+import { Postgres } from "./services/postgres";
 import { SecretBundle } from "./secrets";
 import { restrictedContainerSecurity } from "./workload";
 

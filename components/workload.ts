@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
-import { Release, RELEASE_ANNOTATION } from "../policies/rules/releases";
+import { Release, RELEASE_ANNOTATION } from "../releases";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;

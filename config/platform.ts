@@ -1,13 +1,17 @@
 // The checked stack values grouped the way the components read them; PlatformConfig is this
 // function's result type, so the shape is written once. Secret values become secret Outputs here.
 import * as pulumi from "@pulumi/pulumi";
-import { RELEASES } from "../policies/rules/releases";
+import { Release, RELEASES } from "../releases";
 import {
     IMAGE_NAMES, ImageName, imageKey, OAUTH_PROVIDERS, oauthClientIdKey, oauthSecretKey, replicasKey, SCALABLE_SERVICES,
     ScalableService, StackValues,
 } from "./schema";
-import { tunnelPort } from "../components/database/tunnel";
-import { realtimeDeployed } from "../components/realtime";
+import { tunnelPort } from "./tunnel-port";
+
+/** `realtime: auto` follows the release: off in the seed (unchanged), on from v0.8.2 as upstream ships it. */
+export function realtimeDeployed(setting: "auto" | "true" | "false", release: Release): boolean {
+    return setting === "auto" ? release !== "seed" : setting === "true";
+}
 
 const secretOrUndefined = (value: string) => (value === "" ? undefined : pulumi.secret(value));
 

@@ -1,11 +1,9 @@
 // The stack config, declared once. Every key: its kind, default, description and the rules its
 // value must pass (as strict as whatever consumes it); then the rules across keys. Pulumi.yaml's
 // `config:` block and the config reference (docs/config.md) are generated from KEYS (npm run config:sync),
-// and PlatformConfig is the typed result of STACK_SCHEMA (config/platform.ts).
+// and PlatformConfig is the typed result of stackSchema() (config/platform.ts).
 import { z } from "zod";
-import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../policies/rules/releases";
-import { appDefinitionProblems } from "../components/database/apps";
-import { configuredBudget } from "./budget";
+import { RELEASE_NAMES, ReleaseImages, RELEASES } from "../releases";
 import { boolean, integer, list, oneOf, secret, text } from "./keys";
 import {
     appSchemaName, byteSize, canonicalIp, cpuQuantity, cronSchedule, dnsLabel, dnsSubdomain, emailAddress, hostname,
@@ -15,10 +13,9 @@ import {
 
 export const PROJECT_NAME = "supabase-platform";
 
-/** Every workload's image comes from the stack's release (policies/rules/releases.ts), each overridable per stack. */
+/** Every workload's image comes from the stack's release (releases.ts), each overridable per stack. */
 export const IMAGE_NAMES = ["postgres", "gotrue", "rest", "storage", "imgproxy", "meta", "studio", "kong", "realtime"] as const satisfies readonly (keyof ReleaseImages)[];
 export type ImageName = (typeof IMAGE_NAMES)[number];
-const releasePins = (name: ImageName) => RELEASE_NAMES.map((r) => `${r}: ${RELEASES[r].images[name]}`).join(", ");
 
 /** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
 export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio", "realtime"] as const;
@@ -86,7 +83,7 @@ export const KEYS = {
     postgresCpu: text({ default: "1", description: "CPU request of PostgreSQL (Kubernetes quantity, e.g. 1 or 500m).", rules: [cpuQuantity] }),
     postgresMaxConnections: integer({ default: 100, min: 20, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions." }),
     ...keysFor(IMAGE_NAMES, imageKey, (name) =>
-        text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's (${releasePins(name)}).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
+        text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's image (the table in releases.ts; docs/releases.md).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
     ...keysFor(SCALABLE_SERVICES, replicasKey, (name) => integer({ default: 1, min: 1, max: 100, description: `Replicas of ${name}.` })),
     siteUrl: text({ default: "http://localhost:3000", description: "GoTrue SITE_URL: the app URL used in e-mail links and redirects.", rules: [httpUrl("https://app.example.com")] }),
     additionalRedirectUrls: list("additionalRedirectUrls", { description: "Extra redirect URLs GoTrue accepts (GOTRUE_URI_ALLOW_LIST): absolute URLs or globs such as https://*.example.com/**.", rules: [redirectUrl], unique: "each URL once" }),
@@ -138,9 +135,13 @@ export type ConfigKey = keyof typeof KEYS;
 export const FIELDS = z.strictObject(KEYS);
 export type StackValues = z.output<typeof FIELDS>;
 
-type Report = (key: ConfigKey, value: unknown, fix: string) => void;
+export type Report = (key: ConfigKey, value: unknown, fix: string) => void;
 
-interface CrossRule {
+/**
+ * A rule across keys. Config's own are CROSS_RULES; the program adds the ones that need service
+ * facts (components/program-rules.ts), so every problem is still reported together.
+ */
+export interface CrossRule {
     /** What it keeps from going wrong; runs only when every key it reads passed on its own. */
     name: string;
     keys: readonly ConfigKey[];
@@ -248,31 +249,15 @@ export const CROSS_RULES: CrossRule[] = [
             }
         },
     },
-    {
-        name: "the services' pools fit max_connections",
-        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", ...SCALABLE_SERVICES.map(replicasKey)],
-        check: (v, report) => {
-            const budget = configuredBudget(v);
-            if (!budget.fits) {
-                report("postgresMaxConnections", v.postgresMaxConnections,
-                    `the services may open ${budget.explanation}; raise postgresMaxConnections to at least ${v.postgresMaxConnections + budget.total - budget.available} or lower the replicas`);
-            }
-        },
-    },
-    {
-        name: "app definitions are sound",
-        keys: ["apps"],
-        check: (v, report) => {
-            for (const problem of appDefinitionProblems(v.apps)) report("apps", undefined, `${problem} (fix the app's file in components/database/apps/)`);
-        },
-    },
 ];
 
-/** The whole stack config: every key on its own, then every rule across keys. */
-export const STACK_SCHEMA = FIELDS.superRefine((v, ctx) => {
-    const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
-    for (const rule of CROSS_RULES) {
-        if (rule.keys.some((key) => failed.has(key))) continue;
-        rule.check(v, (key, value, fix) => ctx.addIssue({ code: "custom", path: [key], message: fix, input: value }));
-    }
-}, { when: () => true });
+/** The whole stack config: every key on its own, then config's rules across keys and the program's. */
+export function stackSchema(programRules: readonly CrossRule[] = []) {
+    return FIELDS.superRefine((v, ctx) => {
+        const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+        for (const rule of [...CROSS_RULES, ...programRules]) {
+            if (rule.keys.some((key) => failed.has(key))) continue;
+            rule.check(v, (key, value, fix) => ctx.addIssue({ code: "custom", path: [key], message: fix, input: value }));
+        }
+    }, { when: () => true });
+}

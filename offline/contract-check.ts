@@ -10,7 +10,7 @@
 // the image's own directories are root's, so every written path must be on a volume that UID can
 // write (an emptyDir, or any volume under a pod fsGroup). A root image under a non-root UID with
 // a written path elsewhere is a user finding, read-only root or not.
-import { ImageContract, PathFact, PortFact, SourceRef } from "../components/contracts/types";
+import { ImageContract, PathFact, PortFact, SourceRef } from "../components/services/contract-types";
 
 export type CheckKind = "env-unread" | "env-required" | "probe" | "shadow" | "writable" | "user";
 

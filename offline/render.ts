@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError } from "../config";
-import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../policies/rules/releases";
+import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../releases";
 import { ProgramRun, runProgram } from "./engine";
 import { kubernetesObjects, containersOf, Manifest, redact } from "./manifests";
 import { REPORTS } from "./reports";

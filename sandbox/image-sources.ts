@@ -1,7 +1,7 @@
 // Which upstream source each release's database is replayed from, and where that differs from
 // the image or service the release pins (the skew). The one place these refs are chosen.
 import { PostgresMajor } from "./postgres-binaries";
-import { SourceRequest } from "../tools/sources";
+import { SourceRequest } from "../tools/source-request";
 
 export type PostgresImage = "15.1.1.78" | "17.6.1.136";
 
@@ -76,7 +76,7 @@ export const postgresImageRequest = (source: PostgresImageSource): SourceRequest
 /**
  * Realtime's tenant schema. Both releases' database tests replay v2.129.8: v0.8.2 pins v2.134.10,
  * which no snapshot holds (the realtime snapshot's newest tag is v2.129.8, as in
- * components/contracts/realtime-v2.134.10.ts); the seed's v2.29.15 predates the tenant schema the
+ * components/services/realtime/contracts/v2.134.10.ts); the seed's v2.29.15 predates the tenant schema the
  * program's channel policies need (realtime.messages).
  */
 export const REALTIME_SOURCE = {

@@ -10,7 +10,7 @@ import { applyFixtures, NODE_NAME, setNodeAddress } from "./fixtures";
 import { sandboxLayout, SandboxLayout } from "./layout";
 import { writeHostBin } from "./host-bin";
 import { ensurePki, writeKubeconfigs } from "./pki";
-import { Release, RELEASE_NAMES } from "../policies/rules/releases";
+import { Release, RELEASE_NAMES } from "../releases";
 import { describeBootstrap, postgresDir, SandboxPostgresBootstrap, sandboxPostgresBootstrap, startPostgres } from "./postgres";
 import { serverUser } from "./postgres-binaries";
 import { logFile, runningPid, sleep, startProcess, stopProcess } from "./processes";

@@ -8,7 +8,7 @@
 // GoTrue's and Storage's tables and functions beyond the image's are the services' migrations,
 // not replayed here.
 import { Client } from "pg";
-import { Release, RELEASES, repositoryAndTag } from "../policies/rules/releases";
+import { Release, RELEASES, repositoryAndTag } from "../releases";
 import { locateSource } from "../tools/sources";
 import { ImageBootstrapResult, ImageRole, replayImage } from "./image-bootstrap";
 import { PostgresImage, PostgresImageSource, POSTGRES_IMAGE_SOURCES, postgresImageRequest, REALTIME_SOURCE, realtimeRequest } from "./image-sources";

@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
-import { Release } from "../policies/rules/releases";
+import { Release } from "../releases";
 import { REPO_ROOT } from "../tools/paths";
 import { describeSkips } from "./image-bootstrap";
 import { SandboxLayout } from "./layout";

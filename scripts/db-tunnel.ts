@@ -7,8 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Tunnel, tunnelPort } from "../components/database/tunnel";
+import { Tunnel } from "../components/database/tunnel";
 import { kubernetesApi, loadKubeConfig } from "../components/database/tunnel-kubernetes";
+import { tunnelPort } from "../config/tunnel-port";
 
 const ROOT = path.resolve(__dirname, "..");
 

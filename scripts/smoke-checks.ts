@@ -127,7 +127,7 @@ export async function runSmokeChecks(outputs: SmokeOutputs, options: SmokeOption
         const r = await call(`${api}/rest/v1/`);
         const detail = `GET /rest/v1/ without a key → ${r.status}`;
         if (r.status === 401) return { status: "pass", detail };
-        return { status: "fail", detail, hint: "The REST route answers without an API key: Kong's key-auth plugin is missing from /rest/v1 (components/kong-config.ts)." };
+        return { status: "fail", detail, hint: "The REST route answers without an API key: Kong's key-auth plugin is missing from /rest/v1 (components/services/kong/declarative-config.ts)." };
     });
 
     await check("/pg is closed to the anon key", async () => {

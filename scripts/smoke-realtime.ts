@@ -62,7 +62,7 @@ export async function realtimeBroadcastCheck(input: RealtimeCheckInput): Promise
         if (upgrade.status === 401 || upgrade.status === 403) {
             return { status: "fail", detail, hint: "Refused at the gateway or by Realtime: a key mismatch (Kong's consumers vs the anonKey output), or Realtime's tenant jwt_secret differs from the JWT secret (API_JWT_SECRET, re-seeded at every Realtime start)." };
         }
-        if (upgrade.status === 404) return { status: "fail", detail, hint: "Kong has no /realtime/v1 route (components/kong-config.ts), or Realtime does not know the tenant: the tenant is the first label of the Host Kong sends (Service `realtime-dev` or SELF_HOST_TENANT_NAME)." };
+        if (upgrade.status === 404) return { status: "fail", detail, hint: "Kong has no /realtime/v1 route (components/services/kong/declarative-config.ts), or Realtime does not know the tenant: the tenant is the first label of the Host Kong sends (Service `realtime-dev` or SELF_HOST_TENANT_NAME)." };
         if (upgrade.status >= 502 && upgrade.status <= 504) return { status: "fail", detail, hint: `Kong can't reach Realtime: check \`kubectl -n ${ns} get pods -l app.kubernetes.io/name=realtime\` and ${logs}.` };
         return { status: "fail", detail, hint: `Unexpected answer to the upgrade; check ${logs}.` };
     }

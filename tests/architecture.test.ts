@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { parseKongYaml, toKongYaml } from "../components/kong-config";
+import { parseKongYaml, toKongYaml } from "../components/services/kong/declarative-config";
 import { Architecture, architectureOf, CLIENTS, edgeBetween, toMermaid } from "../offline/architecture";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";

@@ -1,19 +1,19 @@
-// The connection budget is checked twice from one function (policies/rules/connection-budget.ts):
+// The connection budget is checked twice from one function (components/connection-budget.ts):
 // by config before anything is registered, and by the policy pack on the rendered workloads. The
 // two must agree to the connection: config refuses exactly the max_connections the pack refuses.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { configuredBudget } from "../config/budget";
+import { configuredBudget } from "../components/configured-budget";
 import { evaluate, mandatory } from "../policies/evaluate";
 import { connectionBudget } from "../policies/rules/connections";
-import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount } from "../policies/rules/connection-budget";
+import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount } from "../components/connection-budget";
 import { configReader } from "../offline/stack-config";
-import { RELEASE_NAMES } from "../policies/rules/releases";
+import { RELEASE_NAMES } from "../releases";
 import { releaseVariants, runExpectingFailure, runStack } from "./support/program";
 
 /** The pack's verdict on a stack rendered with config's own budget check switched off. */
 async function packRefuses(stack: string, maxConnections: number, overrides: Record<string, unknown> = {}): Promise<boolean> {
-    vi.doMock("../config/budget", async (importOriginal) => ({
-        ...(await importOriginal<typeof import("../config/budget")>()),
+    vi.doMock("../components/configured-budget", async (importOriginal) => ({
+        ...(await importOriginal<typeof import("../components/configured-budget")>()),
         configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
     }));
     const run = await runStack(stack, { overrides: { ...overrides, postgresMaxConnections: maxConnections }, fresh: true });
@@ -21,7 +21,7 @@ async function packRefuses(stack: string, maxConnections: number, overrides: Rec
     return mandatory(result).length > 0;
 }
 
-afterEach(() => vi.doUnmock("../config/budget"));
+afterEach(() => vi.doUnmock("../components/configured-budget"));
 
 describe("the shared budget function", () => {
     it("sums pool × peak pods against max_connections − reserved − admin margin", () => {

@@ -1,9 +1,10 @@
-// One test per config rule, run on the schema directly (loadConfig over the dev stack's values with
+// One test per config rule, run on the schema directly (loadPlatformConfig: config's rules and the program's, over the dev stack's values with
 // one change), plus a sweep over every declared key with values of the wrong type. The program-level
 // tests (tests/config.test.ts) show the same errors stop `pulumi up` before any resource exists.
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, ConfigError, ConfigKey, loadConfig } from "../config";
-import { configuredBudget } from "../config/budget";
+import { CONFIG_KEYS, ConfigError, ConfigKey } from "../config";
+import { loadPlatformConfig } from "../components/program-rules";
+import { configuredBudget } from "../components/configured-budget";
 import { suspiciousCharacters } from "../config/errors";
 import { cronSchedule, parseImageReference, pinnedImage } from "../config/rules";
 import { stackConfig, stackNames } from "../offline/stack-config";
@@ -20,7 +21,7 @@ function problems(overrides: Record<string, unknown>, stack = "dev"): string[] {
         keys: () => Object.keys(values).filter((k) => k.startsWith(`${P}:`)).map((k) => k.slice(P.length + 1)),
     };
     try {
-        loadConfig(source);
+        loadPlatformConfig(source);
         return [];
     } catch (error) {
         if (error instanceof ConfigError) return error.problems;

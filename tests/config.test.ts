@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it, vi } from "vitest";
-import { imageTag, isCidr, isIPv4, loadConfig } from "../config";
+import { imageTag, isCidr, isIPv4 } from "../config";
+import { loadPlatformConfig } from "../components/program-rules";
 import { runExpectingFailure } from "./support/program";
-import { tunnelPort } from "../components/database/tunnel";
+import { tunnelPort } from "../config/tunnel-port";
 
 async function refused(overrides: Record<string, unknown>, secretKeys: string[] = []) {
     const { error, registered } = await runExpectingFailure("dev", { overrides, secretKeys });
@@ -149,7 +150,7 @@ describe("config helpers", () => {
     });
 
     it("applies defaults when a key is unset", () => {
-        const config = loadConfig({ project: "supabase-platform", stack: "t", get: () => undefined, keys: () => [] });
+        const config = loadPlatformConfig({ project: "supabase-platform", stack: "t", get: () => undefined, keys: () => [] });
         expect(config.namespace).toBe("supabase");
         // A new stack gets the current release, v0.8.2, and its images.
         expect(config.release).toBe("v0.8.2");

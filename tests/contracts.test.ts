@@ -4,12 +4,12 @@
 // as unreadable at its source is printed as "could not verify", never passed or failed. Then the
 // checker itself: injected defects must fail.
 import { beforeAll, describe, expect, it } from "vitest";
-import { contractFor, CONTRACTS, imageKey } from "../components/contracts";
+import { contractFor, CONTRACTS, imageKey } from "../components/services/contracts";
 import { ProgramRun } from "../offline/engine";
 import { checkContainer, checkContainers, ContractReport, Finding, formatFinding, formatUnverified, WorkloadContainer } from "../offline/contract-check";
 import { containersOf, podSpecOf } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";
-import { Release, RELEASE_NAMES } from "../policies/rules/releases";
+import { Release, RELEASE_NAMES } from "../releases";
 import { manifests, runStack, stackMatrix } from "./support/program";
 
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
@@ -25,7 +25,7 @@ const WAIVERS: { workload: string; container: string; check: Finding["check"]; s
     },
     {
         workload: "StatefulSet/postgres", container: "postgres", check: "env-unread", subject: /^JWT_EXP$/,
-        reason: "read by the program's own init script 99-jwt.sql (components/postgres.ts INIT_SCRIPTS), not by the image",
+        reason: "read by the program's own init script 99-jwt.sql (components/services/postgres/index.ts INIT_SCRIPTS), not by the image",
     },
     {
         workload: "Deployment/kong", container: "kong", check: "user", subject: /^runAsUser 1000$/, release: "seed",

@@ -5,15 +5,16 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config";
-import { configuredBudget } from "../config/budget";
+import { configuredBudget } from "../components/configured-budget";
+import { contractFor } from "../components/services/contracts";
 import { configReader, PROJECT_ROOT, stackNames } from "../offline/stack-config";
-import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../policies/rules/releases";
+import { RELEASE_NAMES, RELEASES, repositoryAndTag } from "../releases";
 import { runStack } from "./support/program";
 
 const ROOT = PROJECT_ROOT;
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
-/** README.md and every page under docs/. */
+/** README.md, ARCHITECTURE.md and every page under docs/. */
 function docFiles(): string[] {
     const pages: string[] = [];
     const walk = (dir: string) => {
@@ -24,7 +25,7 @@ function docFiles(): string[] {
         }
     };
     walk("docs");
-    return ["README.md", ...pages.sort()];
+    return ["README.md", "ARCHITECTURE.md", ...pages.sort()];
 }
 
 const FENCE = /^( *)```[^\n]*\n[\s\S]*?^\1```/gm;
@@ -162,7 +163,7 @@ describe("README.md and docs/ match the code", () => {
         expect(unknown).toEqual([]);
     });
 
-    it("every image named with its tag is one a release pins (a placeholder tag like v2.x.y aside)", () => {
+    it("every image named with its tag is one a release pins or a contract records (a placeholder tag like v2.x.y aside)", () => {
         const pinned = new Set(RELEASE_NAMES.flatMap((r) => Object.values(RELEASES[r].images)));
         const repositories = new Set([...pinned].map((image) => repositoryAndTag(image).repository));
         const stale: string[] = [];
@@ -171,7 +172,7 @@ describe("README.md and docs/ match the code", () => {
                 for (const token of span.split(/[\s,()]+/)) {
                     const { repository, tag } = repositoryAndTag(token);
                     if (!tag || !repositories.has(repository) || /\.x\b/.test(tag)) continue;
-                    if (!pinned.has(token)) stale.push(`${file}: ${token}`);
+                    if (!pinned.has(token) && !contractFor(token)) stale.push(`${file}: ${token}`);
                 }
             }
         }

@@ -3,14 +3,14 @@
 // resolves them and then routed by the program's gateway: each must reach GoTrue's /verify, on
 // every stack and release, with SMTP configured (prod) or not (dev).
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseKongYaml } from "../components/kong-config";
-import { MAILER_URL_PATHS } from "../components/gotrue";
+import { parseKongYaml } from "../components/services/kong/declarative-config";
 import { serviceUrl } from "../components/endpoints";
-import { RELEASE_NAMES } from "../policies/rules/releases";
+import { RELEASE_NAMES } from "../releases";
 import { ProgramRun } from "../offline/engine";
 import { stackNames } from "../offline/stack-config";
 import { simulateKong } from "./support/kong";
 import { findManifest, releaseVariants, runStack } from "./support/program";
+import { MAILER_URL_PATHS } from "../components/services/gotrue/env";
 
 const envOf = (run: ProgramRun): Record<string, string> => Object.fromEntries(
     findManifest(run, "Deployment", "gotrue").spec.template.spec.containers[0].env

@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as jose from "jose";
 import * as jwt from "jsonwebtoken";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiKeyClaims, signApiKey } from "../components/api-keys";
+import { apiKeyClaims, signApiKey } from "../components/keys/api-keys";
 import {
     issuerJwtKeys, legacyOctJwk, opaqueKey, publicJwks, signEs256, signingKeyFromScalar, verifierJwks,
 } from "../components/keys/jwks";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
     buildKongConfig, KongConfigInput, KongDeclarativeConfig, kongPlugins, parseKongYaml, redactKongConfig,
     routeTable, toKongYaml,
-} from "../components/kong-config";
+} from "../components/services/kong/declarative-config";
 import { PROJECT_ROOT } from "../offline/stack-config";
 import { simulateKong } from "./support/kong";
 

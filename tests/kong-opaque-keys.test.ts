@@ -3,7 +3,7 @@
 // VM; upstream's two gateway fixes (no OpenAPI document for the anon or publishable key, no tenants
 // API); and the rendered Deployment (router flavor, user, readiness page).
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildKongConfig, KongConfigInput, kongPlugins, OPENAPI_PATH, parseKongYaml, routerFlavor, routeTable } from "../components/kong-config";
+import { buildKongConfig, KongConfigInput, kongPlugins, OPENAPI_PATH, parseKongYaml, routerFlavor, routeTable } from "../components/services/kong/declarative-config";
 import { ProgramRun } from "../offline/engine";
 import { evaluateTemplate } from "./support/lua";
 import { simulateKong } from "./support/kong";

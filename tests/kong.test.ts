@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { KongDeclarativeConfig, parseKongYaml } from "../components/kong-config";
+import { KongDeclarativeConfig, parseKongYaml } from "../components/services/kong/declarative-config";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";

@@ -10,7 +10,7 @@ import type * as Program from "../index";
 import { PlatformOutputs, Release as OutputsRelease } from "../outputs";
 import { ProgramRun } from "../offline/engine";
 import { PROJECT_ROOT, configReader, stackNames } from "../offline/stack-config";
-import { Release, RELEASE_NAMES } from "../policies/rules/releases";
+import { Release, RELEASE_NAMES } from "../releases";
 import { findManifest, releaseVariants, runStack } from "./support/program";
 
 // Compile time: `tsc --noEmit` fails if an export is added, removed or retyped without the interface.

@@ -1,12 +1,12 @@
 // The whole program under the mock engine, on every stack file: schema validity, the database,
 // the cluster prerequisites, and that a second run declares the same resources.
 import { beforeAll, describe, expect, it } from "vitest";
-import { RELEASES } from "../policies/rules/releases";
+import { RELEASES } from "../releases";
 import { ProgramRun } from "../offline/engine";
 import { configReader, stackNames } from "../offline/stack-config";
-import { INIT_SCRIPTS } from "../components/postgres";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
+import { INIT_SCRIPTS } from "../components/services/postgres/env";
 
 const STACKS = stackNames();
 

@@ -2,12 +2,14 @@
 // each release's image needs, its secrets by reference, its network paths and connection share, and
 // the gateway: websockets with key-auth (opaque keys mapped in v0.8.2) and the tenants API refused.
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseKongYaml } from "../components/kong-config";
-import { REALTIME_COMMAND, REALTIME_TENANT, REALTIME_UID } from "../components/realtime";
-import { configuredBudget } from "../config/budget";
+import { parseKongYaml } from "../components/services/kong/declarative-config";
+import { REALTIME_UID } from "../components/services/realtime/facts";
+import { configuredBudget } from "../components/configured-budget";
 import { ProgramRun } from "../offline/engine";
 import { simulateKong } from "./support/kong";
 import { findManifest, manifests, runStack } from "./support/program";
+import { REALTIME_TENANT } from "../components/services/realtime/facts";
+import { REALTIME_COMMAND } from "../components/services/realtime/env";
 
 const kongOf = (run: ProgramRun) => parseKongYaml(findManifest(run, "Secret", "kong-config").stringData["kong.yml"]);
 const realtimeContainer = (run: ProgramRun) => findManifest(run, "Deployment", REALTIME_TENANT).spec.template.spec.containers[0];

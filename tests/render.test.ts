@@ -7,7 +7,7 @@ import { promisify } from "util";
 import * as YAML from "yaml";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { PROJECT_ROOT, stackConfig, StackFileError } from "../offline/stack-config";
-import { RELEASES } from "../policies/rules/releases";
+import { RELEASES } from "../releases";
 import { runStack } from "./support/program";
 
 describe("npm run render", () => {

@@ -4,7 +4,7 @@ import * as jwt from "jsonwebtoken";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProgramRun } from "../offline/engine";
 import { containersOf } from "../offline/manifests";
-import { RELEASE_NAMES } from "../policies/rules/releases";
+import { RELEASE_NAMES } from "../releases";
 import { manifests, releaseVariants, runStack } from "./support/program";
 
 type Claims = { role: string; iss: string; iat: number; exp: number };

@@ -1,16 +1,16 @@
 // GoTrue, PostgREST, Storage (+ imgproxy) and postgres-meta under the mock engine, on every stack
 // file and with config overrides: Secret wiring, derived env, probes, volumes, ordering.
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { RELEASES } from "../policies/rules/releases";
+import { RELEASES } from "../releases";
 import { ProgramRun, runProgram } from "../offline/engine";
 import { containersOf, Manifest } from "../offline/manifests";
 import { configReader, stackConfig, stackNames } from "../offline/stack-config";
 import type { SupabasePlatform } from "../components/platform";
-import { DEFAULT_EXPOSED_SCHEMAS, exposedSchemas } from "../components/rest";
-import { META_DB_CONNECTIONS } from "../components/meta";
 import { DATABASE_POOLS } from "../policies/rules/connections";
 import { validateManifest } from "./support/k8s-schema";
 import { findManifest, manifests, runStack } from "./support/program";
+import { META_DB_CONNECTIONS } from "../components/services/meta/facts";
+import { DEFAULT_EXPOSED_SCHEMAS, exposedSchemas } from "../components/services/rest/env";
 
 const STACKS = stackNames();
 const SERVICES = ["gotrue", "rest", "storage", "meta"] as const;
@@ -246,7 +246,7 @@ describe.each(STACKS)("services on stack %s", (stack) => {
         expect(env.FILE_STORAGE_BACKEND_PATH.value).toBe(mountOf(storage).mountPath);
         expect(env.FILE_SIZE_LIMIT.value).toBe(cfg("storageFileSizeLimit"));
         expect(env.ENABLE_IMAGE_TRANSFORMATION.value).toBe("true");
-        // v0.43.11 reads neither (contracts/storage.ts): the first is dead, the second only
+        // v0.43.11 reads neither (components/services/storage/contracts/v0.43.11.ts): the first is dead, the second only
         // matters to the multi-tenant admin listener.
         expect(Object.keys(env)).not.toContain("POSTGREST_URL");
         expect(Object.keys(env)).not.toContain("ADMIN_PORT");
@@ -386,9 +386,9 @@ describe("service components", () => {
         run = await runProgram({
             stack: "prod",
             load: async () => {
-                const { loadConfig } = await import("../config");
+                const { loadPlatformConfig } = await import("../components/program-rules");
                 const { SupabasePlatform } = await import("../components/platform");
-                platform = new SupabasePlatform("supabase", { config: loadConfig() });
+                platform = new SupabasePlatform("supabase", { config: loadPlatformConfig() });
                 return {};
             },
         });

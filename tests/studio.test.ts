@@ -1,7 +1,7 @@
 // Studio under the mock engine on every stack file: ClusterIP only, reachable from outside only
 // through Kong, the URLs it is given, secrets by reference, probes and the restricted pod.
 import { beforeAll, describe, expect, it } from "vitest";
-import { RELEASES } from "../policies/rules/releases";
+import { RELEASES } from "../releases";
 import { ProgramRun } from "../offline/engine";
 import { Manifest } from "../offline/manifests";
 import { configReader, stackNames } from "../offline/stack-config";

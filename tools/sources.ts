@@ -13,21 +13,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { toolsHome } from "./paths";
+import { SourceRequest } from "./source-request";
+
+export type { SourceRequest } from "./source-request";
 
 export const SOURCES_ENV = "SUPABASE_PLATFORM_SOURCES";
-
-export interface SourceRequest {
-    /** owner/name on GitHub. */
-    repo: string;
-    /** Tag or full commit id. */
-    ref: string;
-    /** Files or directories inside the repository. */
-    paths: string[];
-    /** Other repositories whose snapshots also hold `ref` (forks carrying the upstream commit). */
-    alsoIn?: string[];
-    /** What the tree is for, for the missing line (e.g. "the supabase/postgres:15.1.1.78 init scripts"). */
-    purpose?: string;
-}
 
 export type SourceLookup = { dir: string } | { missing: string };
 

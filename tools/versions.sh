@@ -31,7 +31,7 @@ POSTGRESQL_PROVIDER_MODULE=github.com/pulumi/pulumi-postgresql/provider/v3
 POSTGRESQL_PROVIDER_PSEUDO=v3.0.0-20260716141723-b57d264d8aee
 POSTGRESQL_PROVIDER_COMMIT=b57d264d8aee0707e2c0135720c8e2115a9970d4
 POSTGRESQL_UPSTREAM_COMMIT=ff936b9548c1076f498523a2bd116915ff977142
-# Optional: GoTrue at the tag of the v0.8.2 release's gotrue image (policies/rules/releases.ts), from a
+# Optional: GoTrue at the tag of the v0.8.2 release's gotrue image (releases.ts), from a
 # supabase/auth snapshot; without one the engine tier skips its GoTrue scenario, saying so.
 GOTRUE_VERSION=v2.196.0
 GOTRUE_COMMIT=0204331ca41a5b49f076b6fa3dc6c0d20b996590

@@ -18,7 +18,7 @@ export const appServiceRole = (schema: string) => `${schema}_service`;
 /**
  * What the dashboard (Studio through postgres-meta) may do in an app schema when meta's role is not
  * the objects' owner, i.e. from release v0.8.2 on, where meta connects as the image's demoted
- * `postgres` (components/meta.ts metaDatabaseUser; supabase/postgres
+ * `postgres` (components/services/meta/index.ts metaDatabaseUser; supabase/postgres
  * migrations/db/migrations/10000000000000_demote-postgres.sql: NOSUPERUSER ... BYPASSRLS).
  * The ownership model: the structure of an app (schema, tables, columns, indexes, RLS policies,
  * grants, buckets) is the program's, owned by supabase_admin, so the dashboard cannot alter it and

@@ -4,8 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { PlatformConfig } from "../../config";
-import { metaDatabaseUser } from "../meta";
-import { Postgres } from "../postgres";
+import { Postgres } from "../services/postgres";
 import { SecretBundle } from "../secrets";
 import { adminEndpoint } from "./admin";
 import { AppDatabase, DATABASE, OBJECT_OWNER } from "./app";
@@ -13,8 +12,9 @@ import { definitionFor, hasDefinition } from "./apps";
 import { DbConnection } from "./providers/connection";
 import { RolePasswords } from "./providers/role-passwords";
 import { StorageMoveGuard } from "./providers/move-guard";
-import { storageMoveUnsafe } from "../storage";
 import { RealtimeDatabase, realtimeDatabase } from "./realtime";
+import { storageMoveUnsafe } from "../services/storage/env";
+import { metaDatabaseUser } from "../services/meta/env";
 
 /** The seed's key extensions, all in the `extensions` schema (kept off the exposed `public`). */
 export const EXTENSIONS = ["uuid-ossp", "pgcrypto", "pg_stat_statements", "pg_trgm"];
@@ -50,7 +50,7 @@ export class DatabaseLayer extends pulumi.ComponentResource {
         super("supabase:database:DatabaseLayer", name, {}, opts);
         const { config, bundle, postgres } = args;
 
-        // The app definitions were validated with the config (loadConfig → appDefinitionProblems).
+        // The app definitions were validated with the config (loadPlatformConfig → PROGRAM_RULES → appDefinitionProblems).
         const endpoint = adminEndpoint(name, config, args.namespace, this);
         this.adminHost = endpoint.host;
         this.adminPort = endpoint.port;

@@ -5,7 +5,7 @@
 // begun. With allowPostgresMajorUpgrade the new major gets a data directory of its own beside the old
 // one (dataSubPath), and the runbook restores the dump into it.
 import * as pulumi from "@pulumi/pulumi";
-import { RELEASES } from "../../policies/rules/releases";
+import { RELEASES } from "../../releases";
 
 export const MAJOR_UPGRADE_RUNBOOK = "docs/runbooks/postgres-major-upgrade.md";
 

@@ -14,15 +14,11 @@
 // owns (listener, accepted sockets, websockets, timers) is unref'd: an idle pooled connection of
 // the postgresql plugin must never keep the event loop from emptying, or the SDK would never send
 // that shutdown signal and the deployment would hang. The process exit closes the tunnel.
-import * as crypto from "crypto";
 import * as net from "net";
 import { Writable } from "stream";
 
 /** The listener's address; an IPv4 literal, so no resolver picks ::1 instead. */
 export const TUNNEL_HOST = "127.0.0.1";
-/** dbAdminTunnelPort 0 derives the port from project and stack into this range. */
-export const DERIVED_PORT_MIN = 20000;
-export const DERIVED_PORT_COUNT = 10000;
 /** How long a connection waits for the database pod to become Ready. */
 export const POD_READY_TIMEOUT_MS = 5 * 60_000;
 export const POD_POLL_MS = 2_000;
@@ -30,17 +26,6 @@ export const POD_POLL_MS = 2_000;
 export const FORWARD_ATTEMPTS = 3;
 export const FORWARD_BACKOFF_MS = 1_000;
 
-/**
- * The tunnel's local port. It must be STABLE: the postgresql Provider's host/port and every
- * dynamic database resource's `connection` input are stored in the state, so an ephemeral port
- * would make every preview show the provider and all of those resources as changed. 0 (the
- * default) derives one from project and stack into 20000–29999; any other value is used as is.
- */
-export function tunnelPort(configured: number, project: string, stack: string): number {
-    if (configured !== 0) return configured;
-    const digest = crypto.createHash("sha256").update(`${project}/${stack}`).digest();
-    return DERIVED_PORT_MIN + (digest.readUInt32BE(0) % DERIVED_PORT_COUNT);
-}
 
 /** The pod a tunnel forwards to. */
 export interface PodTarget {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { architectureMarkdown, architectureOf } from "../architecture";
 import { kubernetesObjects } from "../manifests";
-import type { Report } from "./index";
+import type { Report } from "./report";
 
 export const architectureReport: Report = {
     write(run, outDir) {

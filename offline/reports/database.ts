@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, RecordedResource } from "../engine";
-import type { Report } from "./index";
+import type { Report } from "./report";
 import { realtimeSection } from "./database-realtime";
 
 const T = {

@@ -3,12 +3,12 @@
 // (keys other than the exported ones, or KONG_PLUGINS not matching the plugins used).
 import * as fs from "fs";
 import * as path from "path";
-import { KONG_CONFIG_FILE, KONG_CONFIG_SECRET } from "../../components/kong";
-import { KongDeclarativeConfig, kongPlugins, parseKongYaml, redactKongConfig, routeTable, toKongYaml } from "../../components/kong-config";
+import { KongDeclarativeConfig, kongPlugins, parseKongYaml, redactKongConfig, routeTable, toKongYaml } from "../../components/services/kong/declarative-config";
 import { SERVICES } from "../../components/endpoints";
 import { ProgramRun } from "../engine";
 import { kubernetesObjects, Manifest } from "../manifests";
-import type { Report } from "./index";
+import type { Report } from "./report";
+import { KONG_CONFIG_FILE, KONG_CONFIG_SECRET } from "../../components/services/kong/facts";
 
 const find = (run: ProgramRun, kind: string, name: string): Manifest | undefined =>
     kubernetesObjects(run.resources).map((o) => o.manifest).find((m) => m.kind === kind && m.metadata.name === name);

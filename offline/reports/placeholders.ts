@@ -2,7 +2,7 @@
 // a render of a stack with `secure:` values as if it held the real ones.
 import { ProgramRun } from "../engine";
 import { placeholdersUsed } from "../stack-config";
-import type { Report } from "./index";
+import type { Report } from "./report";
 
 export const placeholderReport: Report = {
     write(run: ProgramRun): string[] {

@@ -6,7 +6,7 @@ import * as path from "path";
 import { Evaluation, evaluateSync, mandatory, Violation } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { ProgramRun } from "../engine";
-import type { Report } from "./index";
+import type { Report } from "./report";
 
 const cache = new WeakMap<ProgramRun, Evaluation>();
 

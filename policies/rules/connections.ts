@@ -2,7 +2,7 @@
 // outage of that service. The sum of every client's pool, at the most pods a rollout can run at
 // once, must fit below max_connections minus the superuser reserve and an admin margin.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount, podConnections } from "./connection-budget";
+import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount, podConnections } from "../../components/connection-budget";
 import { parseImage } from "./images";
 import { appOf, configOf, containersOf, Obj, T, WorkloadView, workloadLabel, workloadsOf } from "./util";
 

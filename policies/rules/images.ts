@@ -1,7 +1,7 @@
 // Images: a pinned tag (never latest) is mandatory; a digest is advised, because a tag can be
 // re-pushed and only a digest makes a rollout reproducible.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Release, RELEASE_ANNOTATION, RELEASE_NAMES, releaseTagsOf, repositoryAndTag } from "./releases";
+import { Release, RELEASE_ANNOTATION, RELEASE_NAMES, releaseTagsOf, repositoryAndTag } from "../../releases";
 import { containersOf, requireWorkload, workloadLabel } from "./util";
 
 export interface ImageRef {

@@ -34,7 +34,7 @@ export interface PssConfig {
 export const DATABASE_PSS_EXEMPTION: PssExemption = {
     controls: ["runAsNonRoot"],
     capabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
-    reason: "supabase/postgres entrypoint starts as root, takes ownership of its volumes and drops to postgres with gosu (components/postgres.ts)",
+    reason: "supabase/postgres entrypoint starts as root, takes ownership of its volumes and drops to postgres with gosu (components/services/postgres/index.ts)",
 };
 
 const BASELINE_CAPABILITIES = new Set([

@@ -5,9 +5,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProgramRun, RecordedResource } from "../../offline/engine";
 import { renderDatabaseReport } from "../../offline/reports/database";
 import { APP_DEFINITIONS } from "../../components/database/apps";
-import { tunnelPort } from "../../components/database/tunnel";
 import { validateManifest } from "../support/k8s-schema";
 import { findManifest, manifests, resourcesOfType, runExpectingFailure, runStack } from "../support/program";
+import { tunnelPort } from "../../config/tunnel-port";
 
 const PROVIDER = "pulumi:providers:postgresql";
 const byName = (run: ProgramRun, name: string) => run.resources.find((r) => r.name === name)!;

@@ -5,11 +5,12 @@
 import * as net from "net";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ClusterApi, DERIVED_PORT_COUNT, DERIVED_PORT_MIN, Forward, messages, PodTarget, Tunnel, TunnelError, TunnelLog, tunnelPort } from "../../components/database/tunnel";
+import { ClusterApi, Forward, messages, PodTarget, Tunnel, TunnelError, TunnelLog } from "../../components/database/tunnel";
 import { kubernetesApi, loadKubeConfig } from "../../components/database/tunnel-kubernetes";
 import { startPostgres, TestPostgres } from "../support/postgres";
 import { runStack } from "../support/program";
 import { FakeKubeApi, startFakeKubeApi } from "./support/fake-kube-api";
+import { DERIVED_PORT_COUNT, DERIVED_PORT_MIN, tunnelPort } from "../../config/tunnel-port";
 
 const TARGET: PodTarget = { namespace: "supabase", pod: "postgres-0", port: 5432 };
 

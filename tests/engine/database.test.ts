@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { SandboxInfo, startSandbox, stopSandbox } from "../../sandbox/index";
 import { sandboxLayout } from "../../sandbox/layout";
 import { describeBootstrap, postgresClient } from "../../sandbox/postgres";
-import { Release } from "../../policies/rules/releases";
+import { Release } from "../../releases";
 import { toolsBin, toolSource, toolVersions } from "../../tools/paths";
 import { claims, managedObjects, unreadyWorkloads } from "./support/cluster";
 import { appDefinition, deploymentEnv, logsIn, missingAppObjects, resolvedEnv, secretValue } from "./support/database";

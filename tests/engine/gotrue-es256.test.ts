@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, importJWK, JSONWebKeySet, JWK, jwtVerify, JWTPayload, JWTVerifyOptions } from "jose";
 import { Client, escapeIdentifier } from "pg";
-import { signApiKey } from "../../components/api-keys";
+import { signApiKey } from "../../components/keys/api-keys";
 import { issuerJwtKeys, publicJwks, signEs256, SigningKey, verifierJwks } from "../../components/keys/jwks";
 import { freshSigningKey } from "../../components/keys/signing-keys";
 import { toolVersions } from "../../tools/paths";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { imageDigestPinned, imageMatchesRelease, imageTagPinned, parseImage } from "../../policies/rules/images";
-import { RELEASE_ANNOTATION } from "../../policies/rules/releases";
+import { RELEASE_ANNOTATION, RELEASES } from "../../releases";
 import { broken, deployment, resourceViolations, T } from "../support/policy";
 
 const setImage = (image: string) => (p: any) => (p.spec.template.spec.containers[0].image = image);
@@ -38,35 +38,40 @@ describe("image-digest-pinned (advisory)", () => {
 });
 
 describe("image-matches-release (advisory)", () => {
-    // Starts from a passing workload: release v0.8.2 running that release's GoTrue.
+    // Starts from a passing workload: release v0.8.2 running that release's GoTrue. The tags come
+    // from the release table, so a tag bump there needs no edit here.
+    const GOTRUE_NEXT = RELEASES["v0.8.2"].images.gotrue;
+    const GOTRUE_SEED = RELEASES.seed.images.gotrue;
+    const NOT_PINNED = "supabase/gotrue:v2.0.0-never-pinned";
+    const KONG_SEED = RELEASES.seed.images.kong;
     const inRelease = (release: string, image: string) => broken(deployment(), (p: any) => {
         p.metadata.annotations = { [RELEASE_ANNOTATION]: release };
         p.spec.template.spec.containers[0].image = image;
     });
     it("is advisory", () => expect(imageMatchesRelease.enforcementLevel).toBe("advisory"));
     it("passes the release's own image, with a registry host or a digest too", async () => {
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", "supabase/gotrue:v2.196.0"))).toEqual([]);
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", `docker.io/supabase/gotrue:v2.196.0@${DIGEST}`))).toEqual([]);
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("seed", "kong:2.8.1"))).toEqual([]);
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", GOTRUE_NEXT))).toEqual([]);
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", `docker.io/${GOTRUE_NEXT}@${DIGEST}`))).toEqual([]);
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("seed", KONG_SEED))).toEqual([]);
     });
     it("passes images no release pins (the operator's own)", async () => {
         expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", "example/api:1.2.3"))).toEqual([]);
     });
     it("flags an image of the other release", async () => {
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", "supabase/gotrue:v2.132.3"))).toEqual([
-            "Deployment supabase/api: container api runs supabase/gotrue:v2.132.3, which belongs to release seed, but the stack runs release v0.8.2: use supabase/gotrue:v2.196.0, or change release",
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", GOTRUE_SEED))).toEqual([
+            `Deployment supabase/api: container api runs ${GOTRUE_SEED}, which belongs to release seed, but the stack runs release v0.8.2: use ${GOTRUE_NEXT}, or change release`,
         ]);
     });
     it("flags a tag bumped alone, and a repository the release does not pin", async () => {
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", "supabase/gotrue:v2.199.0"))).toEqual([
-            "Deployment supabase/api: container api runs supabase/gotrue:v2.199.0, which is in no release, but the stack runs release v0.8.2: use supabase/gotrue:v2.196.0, or change release",
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", NOT_PINNED))).toEqual([
+            `Deployment supabase/api: container api runs ${NOT_PINNED}, which is in no release, but the stack runs release v0.8.2: use ${GOTRUE_NEXT}, or change release`,
         ]);
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", "kong:2.8.1"))).toEqual([
-            "Deployment supabase/api: container api runs kong:2.8.1, which belongs to release seed, but the stack runs release v0.8.2: release v0.8.2 pins no kong; use its own image, or change release",
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v0.8.2", KONG_SEED))).toEqual([
+            `Deployment supabase/api: container api runs ${KONG_SEED}, which belongs to release seed, but the stack runs release v0.8.2: release v0.8.2 pins no kong; use its own image, or change release`,
         ]);
     });
     it("flags an unknown release name", async () => {
-        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v9", "supabase/gotrue:v2.196.0")))
+        expect(await resourceViolations(imageMatchesRelease, T.deployment, inRelease("v9", GOTRUE_NEXT)))
             .toEqual([`Deployment supabase/api: annotation ${RELEASE_ANNOTATION} names release v9, which the pack does not know (seed, v0.8.2)`]);
     });
 });

@@ -9,7 +9,7 @@ import { policyReport } from "../../offline/reports/policy";
 import { evaluate, mandatory } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { WORKLOAD_TYPES } from "../../policies/rules/util";
-import { RELEASE_NAMES } from "../../policies/rules/releases";
+import { RELEASE_NAMES } from "../../releases";
 import { runStack, stackMatrix } from "../support/program";
 
 const WORKLOADS = ["Deployment gotrue", "Deployment kong", "Deployment meta", "Deployment rest", "Deployment storage", "Deployment studio", "StatefulSet postgres", "CronJob postgres-backup"].sort();
@@ -54,11 +54,11 @@ describe("the stack verdict is not vacuous", () => {
     it("fails dev when the pools no longer fit max_connections", async () => {
         // Config refuses this stack before anything is registered (tests/config-budget.test.ts);
         // with that check switched off the pack must still catch it on the rendered workloads.
-        vi.doMock("../../config/budget", async (importOriginal) => ({
-            ...(await importOriginal<typeof import("../../config/budget")>()),
+        vi.doMock("../../components/configured-budget", async (importOriginal) => ({
+            ...(await importOriginal<typeof import("../../components/configured-budget")>()),
             configuredBudget: () => ({ total: 0, available: 0, fits: true, explanation: "" }),
         }));
-        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 }, true).finally(() => vi.doUnmock("../../config/budget"));
+        const { result, run } = await verdict("dev", { postgresMaxConnections: 40 }, true).finally(() => vi.doUnmock("../../components/configured-budget"));
         expect(mandatory(result).map((v) => v.policy)).toEqual(["connection-budget"]);
         // The render's report gives the same verdict and fails the render.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-report-"));

@@ -7,15 +7,16 @@
 // count under concurrent requests, held against the budget the program enforces.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, escapeIdentifier } from "pg";
-import { parseKongYaml, KongDeclarativeConfig } from "../../components/kong-config";
-import { META_DB_CONNECTIONS, metaDatabaseUser } from "../../components/meta";
+import { parseKongYaml, KongDeclarativeConfig } from "../../components/services/kong/declarative-config";
 import { serviceUrl } from "../../components/endpoints";
-import { RELEASE_NAMES, Release } from "../../policies/rules/releases";
+import { RELEASE_NAMES, Release } from "../../releases";
 import { connectAs } from "../database/support/world";
 import { simulateKong } from "../support/kong";
 import { findManifest } from "../support/program";
 import { connectionsOf, http, missingBuilds, observe, present, printObservations, SERVICE_BUILDS } from "./support/services";
 import { ServiceStack, startStack } from "./stack";
+import { metaDatabaseUser } from "../../components/services/meta/env";
+import { META_DB_CONNECTIONS } from "../../components/services/meta/facts";
 
 const PASSWORD = "correct-horse-battery-staple";
 const missing = missingBuilds();

@@ -8,7 +8,7 @@ import * as path from "path";
 import { Client } from "pg";
 import { toolsHome } from "../../tools/paths";
 import { ProgramRun } from "../../offline/engine";
-import { Release } from "../../policies/rules/releases";
+import { Release } from "../../releases";
 import { applyDatabaseLayer } from "../database/support/apply";
 import {
     addRealtimeImageParts, connectAs, runImageInitScripts, runRealtimeTenantMigrations, SERVICES_SQL, stackSecrets, StackSecrets, startWorld, World,

@@ -6,10 +6,9 @@
 // public bucket with crafted content types (item 2) as the gateway serves them.
 import * as net from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KongDeclarativeConfig, parseKongYaml } from "../../components/kong-config";
+import { KongDeclarativeConfig, parseKongYaml } from "../../components/services/kong/declarative-config";
 import { MIME_GUARD_TRIGGER, MOVE_GUARD_SQL, MOVE_GUARD_TRIGGER } from "../../components/database/providers/move-guard";
-import { storageMoveUnsafe } from "../../components/storage";
-import { RELEASE_NAMES, Release } from "../../policies/rules/releases";
+import { RELEASE_NAMES, Release } from "../../releases";
 import { simulateKong } from "../support/kong";
 import { findManifest } from "../support/program";
 import { bucketProvider } from "../../components/database/providers/bucket";
@@ -18,6 +17,7 @@ import { retarget } from "../database/support/apply";
 import { connectAs } from "../database/support/world";
 import { connectionsOf, http, observe, present, printObservations, SERVICE_BUILDS } from "./support/services";
 import { ServiceStack, startStack } from "./stack";
+import { storageMoveUnsafe } from "../../components/services/storage/env";
 
 const PASSWORD = "correct-horse-battery-staple";
 const PRIVATE = "money-tracker-receipts";
@@ -251,7 +251,7 @@ describe.each(RELEASE_NAMES.filter((r) => present(SERVICE_BUILDS[r].storage.bina
             };
             const storagePool = Number(s.storageEnv!.DATABASE_MAX_CONNECTIONS);
             const storagePeak = await peakOf("supabase_storage_admin", () => Array.from({ length: 40 }, () => st("POST", `/object/list/${PRIVATE}`, "A", { prefix: `${id.A}/` })));
-            // The pool, plus storage's migration client (config/budget.ts STORAGE_MIGRATION_CLIENT).
+            // The pool, plus storage's migration client (components/configured-budget.ts STORAGE_MIGRATION_CLIENT).
             expect(storagePeak).toBeLessThanOrEqual(storagePool + 1);
             const gotruePool = Number(s.gotrueEnv.GOTRUE_DB_MAX_POOL_SIZE);
             const gotruePeak = await peakOf("supabase_auth_admin", () => Array.from({ length: 40 }, () =>

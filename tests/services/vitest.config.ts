@@ -6,6 +6,7 @@ export default defineConfig({
     test: {
         include: ["tests/services/**/*.test.ts"],
         pool: "forks",
+        setupFiles: ["tests/support/vitest-setup.ts"],
         fileParallelism: false,
         testTimeout: 5 * 60_000,
         hookTimeout: 10 * 60_000,

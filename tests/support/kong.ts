@@ -4,7 +4,7 @@
 // Authorization template of request-transformer runs in a real Lua VM (tests/support/lua.ts).
 // It lets tests ask "what happens to GET /pg/tables with the anon key" instead of reading
 // plugin lists.
-import { KongDeclarativeConfig, KongService } from "../../components/kong-config";
+import { KongDeclarativeConfig, KongService } from "../../components/services/kong/declarative-config";
 import { evaluateTemplate, templateBody } from "./lua";
 
 export interface KongRequest {

@@ -2,12 +2,31 @@
 // pure function of its stack file and overrides (the mocks are deterministic), so within one
 // `npm test` the recorded result is shared between test files through a scratch directory
 // (tests/support/global-setup.ts): the program runs once per distinct config, not once per file.
+//
+// Plain Node: a script imports this as it is. Under vitest, tests/support/vitest-setup.ts swaps in
+// vitest's module reset (its module graph is not Node's require cache); that file is the only
+// vitest-specific part of the harness.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { vi } from "vitest";
-import { ProgramRun, RecordedResource, runProgram } from "../../offline/engine";
+import { ProgramRun, RecordedResource, recordedSoFar, runProgram } from "../../offline/engine";
 import { kubernetesObjects, Manifest } from "../../offline/manifests";
+
+/** Loads index.ts afresh, so the program runs again (a module cache would return the first run's exports). */
+export type ProgramLoader = () => Promise<Record<string, unknown>>;
+
+/** Plain Node: forget the repository's own modules (never node_modules, which hold the mocked runtime), then require index.ts. */
+const nodeLoader: ProgramLoader = async () => {
+    for (const key of Object.keys(require.cache)) if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
+    return require("../../index");
+};
+
+let loadProgram: ProgramLoader = nodeLoader;
+
+/** Replaces how index.ts is loaded afresh (tests/support/vitest-setup.ts does, for vitest's module graph). */
+export function useProgramLoader(loader: ProgramLoader): void {
+    loadProgram = loader;
+}
 
 export interface StackRunOptions {
     overrides?: Record<string, unknown>;
@@ -30,8 +49,7 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
         ? path.join(RUN_CACHE, `${crypto.createHash("sha256").update(JSON.stringify([stack, runOptions.overrides ?? {}, runOptions.secretKeys ?? []])).digest("hex")}.json`)
         : undefined;
     if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as ProgramRun;
-    vi.resetModules();
-    const run = await runProgram({ stack, ...runOptions, load: () => import("../../index") });
+    const run = await runProgram({ stack, ...runOptions, load: loadProgram });
     if (file) {
         // Written whole, then renamed: a concurrent reader sees the complete file or none.
         const partial = `${file}.${process.pid}.partial`;
@@ -44,14 +62,13 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
 /** Runs the program expecting it to refuse the config; returns the error and what was registered. */
 export async function runExpectingFailure(stack: string, options: StackRunOptions): Promise<{ error: Error; registered: RecordedResource[] }> {
     const registered: RecordedResource[] = [];
-    vi.resetModules();
     try {
-        const run = await runProgram({ stack, ...options, load: () => import("../../index") });
+        const run = await runProgram({ stack, ...options, load: loadProgram });
         registered.push(...run.resources);
     } catch (error) {
         // The engine only returns on success; what the mocks saw before the throw is nothing if
-        // config validation ran first, which the caller asserts through `registered` below.
-        const { recordedSoFar } = await import("../../offline/engine");
+        // config validation ran first, which the caller asserts through `registered` below. The
+        // engine module recording it is the one runProgram ran in (imported above, never reset).
         registered.push(...recordedSoFar());
         return { error: error as Error, registered };
     }

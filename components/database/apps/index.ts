@@ -79,7 +79,7 @@ export function validateDefinition(app: AppDefinition): string[] {
 }
 
 /**
- * Every definition problem of the configured apps, and buckets claimed by two apps. loadConfig
+ * Every definition problem of the configured apps, and buckets claimed by two apps. loadPlatformConfig
  * reports these with the config problems, before any resource is registered.
  */
 export function appDefinitionProblems(appNames: string[]): string[] {

@@ -1,13 +1,13 @@
 // The program's database layer with Realtime switched on, for the tests: the same components
 // SupabasePlatform builds (cluster, secrets, PostgreSQL, DatabaseLayer), with `realtime.enabled`
 // passed as the platform will once Realtime is deployed. Loaded through runProgram's `load`.
-import { loadConfig } from "../../../config";
+import { loadPlatformConfig } from "../../../components/program-rules";
 import { ClusterPrerequisites } from "../../../components/cluster";
 import { DatabaseLayer } from "../../../components/database/layer";
-import { Postgres } from "../../../components/postgres";
+import { Postgres } from "../../../components/services/postgres";
 import { SecretBundle } from "../../../components/secrets";
 
-const config = loadConfig();
+const config = loadPlatformConfig();
 const cluster = new ClusterPrerequisites("cluster", { config });
 const namespace = cluster.namespaceName;
 const bundle = new SecretBundle("bundle", { config, namespace });

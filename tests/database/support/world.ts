@@ -8,14 +8,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Client, escapeLiteral } from "pg";
-import { INIT_SCRIPTS } from "../../../components/postgres";
 import { ProgramRun, RecordedResource } from "../../../offline/engine";
-import { Release } from "../../../policies/rules/releases";
+import { Release } from "../../../releases";
 import { bootstrapFromImage, ImageBootstrap, imageSourceFor, imageSourcesStatus } from "../../../sandbox/postgres-image";
 import { replayRealtimeTenant } from "../../../sandbox/realtime-tenant";
 import { startPostgres, TestPostgres } from "../../support/postgres";
 import { AppliedResource, applyDatabaseLayer, Target } from "./apply";
 import { runStack } from "../../support/program";
+import { INIT_SCRIPTS } from "../../../components/services/postgres/env";
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "..", "fixture", name), "utf8");
 export const BOOTSTRAP_SQL = fixture("bootstrap.sql");

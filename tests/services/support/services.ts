@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
 import { serviceHost, SERVICES as ENDPOINTS } from "../../../components/endpoints";
-import { Release } from "../../../policies/rules/releases";
+import { Release } from "../../../releases";
 import { toolsBin, toolVersions } from "../../../tools/paths";
 import { ProgramRun } from "../../../offline/engine";
 import { findManifest } from "../../support/program";

@@ -1,0 +1,270 @@
+// supabase/realtime:v2.134.10 (upstream self-hosted/v0.8.2). The tag v2.134.10 could NOT be read:
+// the newest snapshot of supabase/realtime available here ends at v2.129.8 (tag dated 2026-08-21),
+// and no indexed file carries version 2.134.10. Every fact below was therefore read at
+// supabase/realtime@v2.129.8, the closest earlier tag, and each SourceRef says so; what changed
+// between v2.129.8 and v2.134.10 is listed under `unknowns`, never assumed. Read at v2.129.8: the
+// image recipe (Dockerfile), its entrypoint (run.sh), the release scripts (rel/env.sh.eex,
+// rel/overlays/bin/{server,migrate}), the runtime config (config/runtime.exs, lib/realtime/env.ex),
+// the self-host seed (priv/repo/seeds.exs, lib/realtime/release.ex), lib/realtime/application.ex,
+// the router, page controller and endpoint (lib/realtime_web/), the tenant plug / socket
+// (lib/realtime_web/plugs/assign_tenant.ex, lib/realtime_web/channels/user_socket.ex,
+// lib/realtime/database.ex) and ENVS.md. The Elixir release's runtime-config write was read in
+// elixir-lang/elixir (lib/elixir/lib/config/provider.ex, commit 0293894, not the image's Elixir 1.19.5).
+import { EnvVarFact, ImageContract, SourceRef } from "../../contract-types";
+
+/** The tag the facts were read at (see the header: v2.134.10 itself was unreadable). */
+const READ_AT = "v2.129.8";
+const RT = (path: string, line?: number): SourceRef => ({ repo: "supabase/realtime", tag: READ_AT, path, line });
+const RUNTIME = "config/runtime.exs";
+const RUN_SH = "run.sh";
+const ENV_SH = "rel/env.sh.eex";
+const SEEDS = "priv/repo/seeds.exs";
+
+/** [name, required, default, path, line, note] */
+const READS: [string, boolean, string | undefined, string, number, string?][] = [
+    // config/runtime.exs (evaluated by the release at every start and every `eval`)
+    ["API_JWT_SECRET", true, undefined, RUNTIME, 5,
+        "HS key for the /api/tenants* bearer (router.ex:150-174) and, via SEED_SELF_HOST, the seeded tenant's jwt_secret (seeds.exs:26; unset there means a public default secret)"],
+    ["API_JWT_SECRET_NEXT", false, undefined, RUNTIME, 5, "second accepted tenant-API key, for rotation (router.ex:167-173)"],
+    ["API_TOKEN_BLOCKLIST", false, "", RUNTIME, 9],
+    ["APP_NAME", true, "", RUNTIME, 10, "prod raises \"APP_NAME not available\" when empty (runtime.exs:396); also the node basename (rel/env.sh.eex:28)"],
+    ["BROADCAST_POOL_SIZE", false, "10", RUNTIME, 11],
+    ["CHANNEL_ERROR_BACKOFF_MS", false, "5000", RUNTIME, 12],
+    ["CLIENT_PRESENCE_MAX_CALLS", false, "5", RUNTIME, 13],
+    ["CLIENT_PRESENCE_WINDOW_MS", false, "30000", RUNTIME, 14],
+    ["CONNECT_ERROR_BACKOFF_MS", false, "2000", RUNTIME, 15],
+    ["CONNECT_PARTITION_SLOTS", false, undefined, RUNTIME, 16, "defaults to 2 x schedulers online"],
+    ["DASHBOARD_AUTH", false, "basic_auth", RUNTIME, 17],
+    ["DASHBOARD_PASSWORD", false, undefined, RUNTIME, 18, "random when unset"],
+    ["DASHBOARD_USER", false, undefined, RUNTIME, 19, "random when unset"],
+    ["DB_AFTER_CONNECT_QUERY", false, undefined, RUNTIME, 20, "upstream sets 'SET search_path TO _realtime' so the metadata tables land in _realtime"],
+    ["DB_ENC_KEY", true, undefined, RUNTIME, 21,
+        "legacy AES-128-ECB key for the tenant secrets in _realtime (ENVS.md:15: 16 characters); the seed encrypts the tenant's jwt_secret and DB credentials with it"],
+    ["DB_ENC_KEY_GCM", false, undefined, RUNTIME, 22, "optional AES-256-GCM key; boot raises unless exactly 32 bytes (runtime.exs:153-154)"],
+    ["DB_ENC_WRITE_GCM", false, "false", RUNTIME, 23],
+    ["DB_HOST", false, "127.0.0.1", RUNTIME, 24,
+        "must resolve at boot unless DB_IP_VERSION is set: runtime.exs:165-167 raises \"Failed to detect IP version for DB_HOST\""],
+    ["DB_IP_VERSION", false, undefined, RUNTIME, 25, "ipv4 | ipv6; anything else raises (runtime.exs:150-151)"],
+    ["DB_MASTER_REGION", false, undefined, RUNTIME, 26],
+    ["DB_NAME", false, "postgres", RUNTIME, 27],
+    ["DB_PASSWORD", false, "postgres", RUNTIME, 28],
+    ["DB_POOL_SIZE", false, "5", RUNTIME, 29],
+    ["DB_PORT", false, "5432", RUNTIME, 30, "set it explicitly: the seed's tenant extension defaults to 5433 (seeds.exs:36)"],
+    ["DB_QUEUE_INTERVAL", false, "5000", RUNTIME, 31],
+    ["DB_QUEUE_TARGET", false, "5000", RUNTIME, 32],
+    ["DB_REPLICA_HOST", false, undefined, RUNTIME, 33],
+    ["DB_REPLICA_POOL_SIZE", false, "5", RUNTIME, 34],
+    ["DB_SSL", false, "false", RUNTIME, 35],
+    ["DB_SSL_CA_CERT", false, undefined, RUNTIME, 36, "a file path"],
+    ["DB_USER", false, "supabase_admin", RUNTIME, 37, "ENVS.md:13: used for migrations and runtime, requires a superuser"],
+    ["DISABLE_HEALTHCHECK_LOGGING", false, "false", RUNTIME, 38],
+    ["DNS_NODES", false, undefined, RUNTIME, 39, "the DNSPoll query, only with CLUSTER_STRATEGIES containing DNS"],
+    ["GEN_RPC_COMPRESS", false, "0", RUNTIME, 40],
+    ["GEN_RPC_COMPRESSION_THRESHOLD_IN_BYTES", false, "1000", RUNTIME, 41],
+    ["GEN_RPC_CONNECT_TIMEOUT_IN_MS", false, "10000", RUNTIME, 42],
+    ["GEN_RPC_IPV6_ONLY", false, "false", RUNTIME, 43],
+    ["GEN_RPC_MAX_BATCH_SIZE", false, "0", RUNTIME, 44],
+    ["GEN_RPC_SEND_TIMEOUT_IN_MS", false, "10000", RUNTIME, 45],
+    ["GEN_RPC_SOCKET_BUFFER", false, undefined, RUNTIME, 46],
+    ["GEN_RPC_SOCKET_IP", false, "0.0.0.0", RUNTIME, 47, "boot raises unless an IP address (runtime.exs:362-366)"],
+    ["GEN_RPC_SOCKET_RECEIVE_BUFFER", false, undefined, RUNTIME, 48],
+    ["GEN_RPC_SOCKET_SEND_BUFFER", false, undefined, RUNTIME, 49],
+    ["GEN_RPC_SSL_CLIENT_PORT", false, "6369", RUNTIME, 50],
+    ["GEN_RPC_SSL_SERVER_PORT", false, undefined, RUNTIME, 51, "when set, gen_rpc uses TLS and GEN_RPC_CERTFILE/KEYFILE/CACERTFILE become required (runtime.exs:315-322)"],
+    ["GEN_RPC_TCP_CLIENT_PORT", false, "5369", RUNTIME, 52],
+    ["GEN_RPC_TCP_SERVER_PORT", false, "5369", RUNTIME, 53],
+    ["HTTP_DYNAMIC_BUFFER_MIN", false, undefined, RUNTIME, 54, "set both or neither (runtime.exs:417-422)"],
+    ["HTTP_DYNAMIC_BUFFER_MAX", false, undefined, RUNTIME, 55, "set both or neither (runtime.exs:417-422)"],
+    ["JANITOR_CHILDREN_TIMEOUT", false, "5000", RUNTIME, 56],
+    ["JANITOR_CHUNK_SIZE", false, "10", RUNTIME, 57],
+    ["JANITOR_MAX_CHILDREN", false, "5", RUNTIME, 58],
+    ["JANITOR_RUN_AFTER_IN_MS", false, "600000", RUNTIME, 59],
+    ["JANITOR_SCHEDULE_RANDOMIZE", false, "true", RUNTIME, 60],
+    ["JANITOR_SCHEDULE_TIMER_IN_MS", false, "14400000", RUNTIME, 61],
+    ["JWT_CLAIM_VALIDATORS", false, "{}", RUNTIME, 62],
+    ["LOG_LEVEL", false, "info", RUNTIME, 63, "String.to_existing_atom: an unknown level crashes boot"],
+    ["LOG_THROTTLE_JANITOR_INTERVAL_IN_MS", false, "600000", RUNTIME, 64],
+    ["LOGFLARE_LOGGER_BACKEND_URL", false, "https://api.logflare.app", RUNTIME, 65],
+    ["LOGS_ENGINE", false, undefined, RUNTIME, 66],
+    ["MAX_GEN_RPC_CLIENTS", false, "5", RUNTIME, 67],
+    ["MAX_GEN_RPC_CALL_CLIENTS", false, "1", RUNTIME, 68],
+    ["MEASURE_TRAFFIC_INTERVAL_IN_MS", false, "10000", RUNTIME, 69],
+    ["METRICS_CLEANER_SCHEDULE_TIMER_IN_MS", false, "1800000", RUNTIME, 70],
+    ["METRICS_PUSHER_AUTH", false, undefined, RUNTIME, 71],
+    ["METRICS_PUSHER_COMPRESS", false, "true", RUNTIME, 72],
+    ["METRICS_PUSHER_ENABLED", false, "false", RUNTIME, 73],
+    ["METRICS_PUSHER_EXTRA_LABELS", false, "", RUNTIME, 74],
+    ["METRICS_PUSHER_INTERVAL_MS", false, "30000", RUNTIME, 75],
+    ["METRICS_PUSHER_TIMEOUT_MS", false, "15000", RUNTIME, 76],
+    ["METRICS_PUSHER_URL", false, undefined, RUNTIME, 77],
+    ["METRICS_PUSHER_USER", false, "realtime", RUNTIME, 78],
+    ["METRICS_RPC_TIMEOUT_IN_MS", false, "15000", RUNTIME, 79],
+    ["METRICS_TOKEN_BLOCKLIST", false, "", RUNTIME, 80],
+    ["MIGRATION_PARTITION_SLOTS", false, undefined, RUNTIME, 81, "defaults to 2 x schedulers online"],
+    ["NO_CHANNEL_TIMEOUT_IN_MS", false, "600000", RUNTIME, 82],
+    ["NODE_BALANCE_UPTIME_THRESHOLD_IN_MS", false, "300000", RUNTIME, 83],
+    ["AWS_EXECUTION_ENV", false, undefined, RUNTIME, 84, "also picks the node IP in rel/env.sh.eex:10"],
+    ["POSTGRES_CDC_SCOPE_SHARDS", false, "5", RUNTIME, 85],
+    ["PRESENCE_BROADCAST_PERIOD_IN_MS", false, "1500", RUNTIME, 86],
+    ["PRESENCE_PERMDOWN_PERIOD_IN_MS", false, "1200000", RUNTIME, 87],
+    ["PRESENCE_POOL_SIZE", false, "10", RUNTIME, 88],
+    ["PROM_POLL_RATE", false, "5000", RUNTIME, 89],
+    ["REALTIME_IP_VERSION", false, undefined, RUNTIME, 90, "ipv4 | ipv6 for the HTTP listener; unset probes IPv6 support (runtime.exs:398-415)"],
+    ["REBALANCE_CHECK_INTERVAL_IN_MS", false, "600000", RUNTIME, 91],
+    ["REGION", false, undefined, RUNTIME, 92, "also logger metadata (application.ex:41)"],
+    ["REGION_MAPPING", false, undefined, RUNTIME, 93],
+    ["REQUEST_ID_BAGGAGE_KEY", false, "request-id", RUNTIME, 94],
+    ["RPC_TIMEOUT", false, "30000", RUNTIME, 95],
+    ["RUN_JANITOR", false, "false", RUNTIME, 96, "upstream compose sets true"],
+    ["SLOT_NAME_SUFFIX", false, undefined, RUNTIME, 97, "the Dockerfile bakes it from a build arg (Dockerfile:107-109)"],
+    ["TENANT_CACHE_EXPIRATION_IN_MS", false, "30000", RUNTIME, 98],
+    ["TENANT_MAX_BYTES_PER_SECOND", false, "100000", RUNTIME, 99],
+    ["TENANT_MAX_CHANNELS_PER_CLIENT", false, "100", RUNTIME, 100],
+    ["TENANT_MAX_CONCURRENT_USERS", false, "200", RUNTIME, 101],
+    ["TENANT_MAX_EVENTS_PER_SECOND", false, "100", RUNTIME, 102],
+    ["TENANT_MAX_JOINS_PER_SECOND", false, "100", RUNTIME, 103],
+    ["USERS_SCOPE_SHARDS", false, "5", RUNTIME, 104],
+    ["MUSTER_SCOPE_SHARDS", false, "5", RUNTIME, 105],
+    ["WEBSOCKET_MAX_HEAP_SIZE", false, "50000000", RUNTIME, 106],
+    ["CLUSTER_STRATEGIES", false, "POSTGRES", RUNTIME, 109, "prod default POSTGRES (runtime.exs:108-114): nodes find each other through the DB"],
+    ["METRICS_JWT_SECRET", true, undefined, RUNTIME, 120, "System.fetch_env! outside tests: boot fails without it (mandatory since v2.78.5, realtime#1729); HS key for /metrics"],
+    ["LOGFLARE_API_KEY", false, undefined, RUNTIME, 298, "required only with LOGS_ENGINE=logflare"],
+    ["LOGFLARE_SOURCE_ID", false, undefined, RUNTIME, 298, "required only with LOGS_ENGINE=logflare"],
+    ["GEN_RPC_CERTFILE", false, undefined, RUNTIME, 319, "required only with GEN_RPC_SSL_SERVER_PORT"],
+    ["GEN_RPC_KEYFILE", false, undefined, RUNTIME, 320, "required only with GEN_RPC_SSL_SERVER_PORT"],
+    ["GEN_RPC_CACERTFILE", false, undefined, RUNTIME, 321, "required only with GEN_RPC_SSL_SERVER_PORT"],
+    ["SECRET_KEY_BASE", true, undefined, RUNTIME, 395, "System.fetch_env! in prod"],
+    ["MAX_HEADER_LENGTH", false, "4096", RUNTIME, 425],
+    ["PORT", false, "4000", RUNTIME, 432],
+    ["MAX_CONNECTIONS", false, "1000", RUNTIME, 435],
+    ["NUM_ACCEPTORS", false, "100", RUNTIME, 436],
+    ["DB_HOST_REPLICA_FRA", false, undefined, RUNTIME, 446, "defaults to DB_HOST"],
+    ["DB_HOST_REPLICA_IAD", false, undefined, RUNTIME, 447, "defaults to DB_HOST"],
+    ["DB_HOST_REPLICA_SIN", false, undefined, RUNTIME, 448, "defaults to DB_HOST"],
+    ["DB_HOST_REPLICA_SJC", false, undefined, RUNTIME, 449, "defaults to DB_HOST"],
+    // lib/
+    ["CLUSTER", false, undefined, "lib/realtime/application.ex", 41, "logger metadata"],
+    ["CF_TEAM_DOMAIN", false, undefined, "lib/realtime/application.ex", 107, "required only with DASHBOARD_AUTH=zta"],
+    // the self-host seed (run by run.sh when SEED_SELF_HOST=true)
+    ["SELF_HOST_TENANT_NAME", false, "realtime-dev", SEEDS, 10, "the tenant's external_id: must equal the first label of the Host header clients arrive with (database.ex:364-368)"],
+    ["API_JWT_JWKS", false, undefined, SEEDS, 27,
+        "a JSON JWKS object {\"keys\":[...]} (Jason.decode!), stored as the tenant's jwt_jwks; verifies RS*/ES*/Ed* and kid-matched oct tokens (jwt_verification.ex:97-152)"],
+    // the entrypoint
+    ["RLIMIT_NOFILE", false, undefined, RUN_SH, 6, "when set, `ulimit -Sn` (run.sh:8)"],
+    ["ERL_CRASH_DUMP", false, "/tmp/erl_crash.dump", RUN_SH, 11, "run.sh exports it itself, so a value set on the container is overwritten"],
+    ["ENABLE_ERL_CRASH_DUMP", false, "false", RUN_SH, 89],
+    ["ERL_CRASH_DUMP_S3_BUCKET", false, undefined, RUN_SH, 15, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_S3_HOST", false, undefined, RUN_SH, 16, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_S3_PORT", false, undefined, RUN_SH, 17, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_S3_KEY", false, undefined, RUN_SH, 24, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_S3_SECRET", false, undefined, RUN_SH, 25, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_S3_SSL", false, undefined, RUN_SH, 41, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_FOLDER", false, "tmp", RUN_SH, 28, "crash-dump upload only"],
+    ["ERL_CRASH_DUMP_FILE_NAME", false, "erl_crash.dump", RUN_SH, 28, "crash-dump upload only"],
+    ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", false, undefined, RUN_SH, 19, "crash-dump upload only"],
+    ["GENERATE_CLUSTER_CERTS", false, undefined, RUN_SH, 93, "AWS Secrets Manager cluster TLS; not for self-hosting"],
+    ["CLUSTER_SECRET_ID", false, undefined, RUN_SH, 59, "GENERATE_CLUSTER_CERTS only"],
+    ["CLUSTER_SECRET_REGION", false, undefined, RUN_SH, 59, "GENERATE_CLUSTER_CERTS only"],
+    ["SEED_SELF_HOST", false, undefined, RUN_SH, 100,
+        "\"true\": deletes and re-creates the tenant at every start, then runs its tenant migrations (seeds.exs:15-56)"],
+    // the release's env.sh
+    ["ECS_CONTAINER_METADATA_URI_V4", false, undefined, ENV_SH, 12, "ECS only"],
+    ["POD_IP", false, undefined, ENV_SH, 16, "Kubernetes: the node's IP in RELEASE_NODE (env.sh.eex:16-18,31); else 127.0.0.1"],
+    ["NODE_NAME", false, undefined, ENV_SH, 28, "node name; falls back to APP_NAME, then \"realtime\""],
+    // the Erlang runtime
+    ["ERL_AFLAGS", false, "-proto_dist inet6_tcp", "Dockerfile", 115, "read by erl; the image defaults to IPv6 distribution, upstream compose sets -proto_dist inet_tcp"],
+];
+
+const reads: EnvVarFact[] = READS.map(([name, required, def, path, line, note]) => ({
+    name,
+    required,
+    ...(def === undefined ? {} : { default: def }),
+    source: RT(path, line),
+    ...(note ? { note } : {}),
+}));
+
+reads.push({
+    name: "RELEASE_TMP",
+    required: false,
+    default: "/app/tmp",
+    source: { repo: "elixir-lang/elixir", tag: "0293894f4ecdb71ce0bc899668b82fc4a71d0056", path: "lib/elixir/lib/config/provider.ex" },
+    note: "Elixir release script default $RELEASE_ROOT/tmp (RELEASE_ROOT is /app, Dockerfile:130,134); the runtime.exs config provider writes the resolved sys.config there at every boot/eval",
+});
+
+export const REALTIME_V2_134_10_CONTRACT: ImageContract = {
+    service: "realtime",
+    image: "supabase/realtime",
+    tag: "v2.134.10",
+    env: {
+        reads,
+        prefixes: [
+            {
+                prefix: "RELEASE_",
+                source: RT(ENV_SH, 30),
+                note: "Elixir release script variables (RELEASE_COOKIE, RELEASE_NODE, ...); env.sh forces RELEASE_DISTRIBUTION=name and RELEASE_NODE=<NODE_NAME|APP_NAME>@<POD_IP|127.0.0.1> (env.sh.eex:30-31)",
+            },
+            {
+                prefix: "OTEL_",
+                source: RT("ENVS.md", 81),
+                note: "OpenTelemetry SDK/exporter settings (OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER, ...), read by the opentelemetry libraries",
+            },
+        ],
+    },
+    ports: [
+        { port: 4000, protocol: "TCP", purpose: "HTTP: websocket /socket/websocket, /api/*, /healthcheck, LiveView pages", env: "PORT", source: RT(RUNTIME, 432) },
+        { port: 5369, protocol: "TCP", purpose: "gen_rpc between cluster nodes (plain TCP unless GEN_RPC_SSL_SERVER_PORT)", env: "GEN_RPC_TCP_SERVER_PORT", source: RT(RUNTIME, 53) },
+        { port: 4369, protocol: "TCP", purpose: "EPMD, started by erl because the release runs distributed (-name); cluster use only", source: RT(ENV_SH, 30) },
+    ],
+    health: [
+        {
+            path: "/healthcheck", port: 4000, source: RT("lib/realtime_web/router.ex", 60),
+            note: "No JWT, no pipeline: 200 \"ok\" (page_controller.ex:13-17). Proves the HTTP listener only, not the DB or the tenant. Present since v2.32.1.",
+        },
+        {
+            path: "/api/tenants/realtime-dev/health", port: 4000, source: RT("lib/realtime_web/router.ex", 96),
+            note: "Needs `Authorization: Bearer <HS JWT signed with API_JWT_SECRET or API_JWT_SECRET_NEXT>` (router.ex:150-174), else 403; the tenant (SELF_HOST_TENANT_NAME) comes from the path, not Host. 404 until seeded, otherwise 200 with data.healthy true/false (tenant_controller.ex:293-299), so a probe must read the body. Upstream compose uses it with the anon key.",
+        },
+        { path: "tcp", port: 4000, source: RT(RUNTIME, 432) },
+    ],
+    // No USER in the Dockerfile: the container runs as root; run.sh drops to nobody (uid 65534 on
+    // Debian, owner of /app) only for migrate and seed (run.sh:98,102).
+    user: { uid: 0, gid: 0, name: "root", source: RT("Dockerfile", 130) },
+    shippedPaths: [
+        { path: "/app/bin", source: RT("Dockerfile", 134), note: "release scripts: realtime, server, migrate (rel/overlays/bin)" },
+        { path: "/app/lib", source: RT("Dockerfile", 134), note: "compiled applications, priv/ (migrations, seeds.exs, static assets)" },
+        { path: "/app/releases", source: RT("Dockerfile", 134), note: "release metadata, COOKIE, env.sh, vm.args, sys.config" },
+        { path: "/app/run.sh", source: RT("Dockerfile", 135) },
+        { path: "/usr/local/share/pgdelta", source: RT("Dockerfile", 122), note: "compressed pgdelta binary (admin dashboard schema diff only)" },
+        { path: "/usr/local/bin/pgdelta", source: RT("Dockerfile", 123) },
+        { path: "/usr/bin/tini", source: RT("Dockerfile", 119) },
+    ],
+    writablePaths: [
+        {
+            path: "${RELEASE_TMP}", env: "RELEASE_TMP",
+            source: { repo: "elixir-lang/elixir", tag: "0293894f4ecdb71ce0bc899668b82fc4a71d0056", path: "lib/elixir/lib/config/provider.ex" },
+            note: "Config.Provider writes the runtime sys.config here at every start and every `eval` (migrate, seeds), then aborts boot if it cannot",
+        },
+        { path: "/tmp", source: RT(RUN_SH, 11), note: "ERL_CRASH_DUMP=/tmp/erl_crash.dump on a VM crash; System.tmp_dir for the admin dashboard's pgdelta plans (lib/realtime_web/dashboard/tenant_migrations.ex:633)" },
+    ],
+    entrypoint: {
+        command: ["/usr/bin/tini", "-s", "-g", "--", "/app/run.sh"],
+        args: ["/app/bin/server"],
+        source: RT("Dockerfile", 137),
+        note: "run.sh: optional ulimit from RLIMIT_NOFILE, then `sudo -E -u nobody /app/bin/migrate` (run.sh:98), then with SEED_SELF_HOST=true `sudo -E -u nobody /app/bin/realtime eval 'Realtime.Release.seeds(Realtime.Repo)'` (run.sh:102), then exec the CMD as the container user (root). bin/server sets PHX_SERVER=true and runs `realtime start` (rel/overlays/bin/server:3).",
+    },
+    unknowns: [
+        {
+            fact: "every change between v2.129.8 and v2.134.10 (env read, defaults, required, ports, paths, entrypoint)",
+            why: "the source at tag v2.134.10 was not available (the supabase/realtime snapshot ends at v2.129.8 and no indexed file carries version 2.134.10); all facts here were read at v2.129.8.",
+        },
+        {
+            fact: "whether the entrypoint works as a non-root UID or with allowPrivilegeEscalation=false",
+            why: "run.sh calls `sudo -E -u nobody` for migrate and seed (run.sh:98,102); sudo needs root or a setuid escalation, which is sudo's behaviour, not read here. The safe path is a command that runs /app/bin/migrate, the seed eval and /app/bin/server directly (no sudo) as uid 65534 (nobody, owner of /app and /app/.pgdelta-cache: Dockerfile:132,134).",
+            user: true,
+        },
+        {
+            fact: "the name of the bundled ERTS directory (/app/erts-<version>)",
+            why: "mix release copies ERTS into the release root; its version comes from the builder image (OTP 28.5.0.4, Dockerfile:2), the exact directory name was not read.",
+        },
+    ],
+};
