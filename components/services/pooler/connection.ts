@@ -12,9 +12,6 @@ export const appLoginRole = (schema: string) => `${schema}_login`;
 /** What appLoginRole is granted (the database layer's GrantRole resources). */
 export const appLoginMemberships = (schema: string) => ["anon", "authenticated", `${schema}_service`];
 
-/** The pooler's in-cluster name: `<service>.<namespace>.svc.cluster.local`. */
-export const poolerHost = (service: string, namespace: string) => `${service}.${namespace}.svc.cluster.local`;
-
 export const PASSWORD_PLACEHOLDER = "[PASSWORD]";
 
 /**

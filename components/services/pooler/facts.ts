@@ -1,33 +1,24 @@
 // The connection pooler (PgBouncer) as facts: which image each release runs, its ports, its user,
 // its pool defaults, and how many PostgreSQL connections it may hold (its share of the budget).
-// Pure data and arithmetic; the renderers are ini.ts and connection.ts, the checks validate.ts.
-import { Release } from "../../../policies/rules/releases";
-import { PGBOUNCER_VERSION as V1_23_1 } from "./contracts/v1.23.1-p3";
-import { PGBOUNCER_VERSION as V1_25_2 } from "./contracts/v1.25.2-p0";
+// Pure data and arithmetic; the renderers are ini.ts and connection.ts, the checks validate.ts. A leaf.
+import { Release, repositoryAndTag } from "../../../releases";
 
-export interface PoolerImage {
-    image: string;
-    /** The PgBouncer release inside it (its contract's Dockerfile ARG VERSION). */
-    pgbouncer: string;
-    why: string;
+/**
+ * The PgBouncer release inside each pinned image (its Dockerfile's `ARG VERSION`, recorded in
+ * contracts/<tag>.ts as PGBOUNCER_VERSION; a test keeps the two equal). edoburu/pgbouncer tags are
+ * `v<PgBouncer version>-p<n>`, so an override's tag says its version too.
+ */
+export const PGBOUNCER_IN_IMAGE: Record<string, string> = { "v1.25.2-p0": "1.25.2", "v1.23.1-p3": "1.23.1" };
+
+/** The PgBouncer version an image runs: the pinned table, else what an edoburu tag spells. */
+export function pgbouncerVersionOf(image: string): string {
+    const tag = repositoryAndTag(image).tag ?? "";
+    const known = PGBOUNCER_IN_IMAGE[tag];
+    if (known) return known;
+    const spelled = /^v?([0-9]+\.[0-9]+\.[0-9]+)(-p[0-9]+)?$/.exec(tag);
+    if (!spelled) throw new Error(`pooler: cannot tell the PgBouncer version of ${image}; pin an edoburu/pgbouncer tag (v<version>-p<n>)`);
+    return spelled[1];
 }
-
-export const POOLER_IMAGES: Record<Release, PoolerImage> = {
-    "v0.8.2": {
-        image: "edoburu/pgbouncer:v1.25.2-p0",
-        pgbouncer: V1_25_2.version,
-        why: "the image upstream's PgBouncer override pins (supabase/supabase docker/docker-compose.pgbouncer.yml, read at 27291edf and f179badd)",
-    },
-    seed: {
-        image: "edoburu/pgbouncer:v1.23.1-p3",
-        pgbouncer: V1_23_1.version,
-        why: "the seed's set is mid-2024 (supabase/postgres 15.1.1.78 is tagged 2024-07-15, Studio 20240729); PgBouncer 1.23 was "
-            + "the current line then (edoburu moved to 1.23.0 on 2024-07-29, v1.23.1-p0 on 2024-08-02). v1.23.1-p3 (2024-11-11) is the "
-            + "last image of that line: the same Dockerfile and entrypoint as -p2 (only the Makefile tag differs), rebuilt for the "
-            + "base image's CVE fixes, and the earliest tag whose entrypoint a snapshot holds. It is >= 1.21, so protocol-level "
-            + "prepared statements work in transaction mode (max_prepared_statements), which the seed's PostgREST and ORMs use",
-    },
-};
 
 /** The program's ports, chosen to match what Supabase documents for its pooler (Supavisor). */
 export const POOLER_PORTS = {
@@ -70,7 +61,23 @@ export const POOLER_AUTH_USER = "pgbouncer";
  * The lookup through the image's function (supabase/postgres ansible/files/pgbouncer_config/pgbouncer.ini.j2:124
  * at 15.1.1.78 and f183a83: `auth_query = SELECT * FROM pgbouncer.get_auth($1)`), so no password list is kept.
  */
-export const POOLER_AUTH_QUERY = "SELECT * FROM pgbouncer.get_auth($1)";
+export const IMAGE_AUTH_QUERY = "SELECT * FROM pgbouncer.get_auth($1)";
+
+/**
+ * The program's auth_query: the image's function, narrowed to the app login roles the stack
+ * declares, and never a role that is superuser, may replicate or bypasses RLS, whatever its name.
+ * get_auth itself returns every login role's secret (superusers included: the services tier shows
+ * it at both releases), so without this a client could reach supabase_admin or postgres through the
+ * pooler with their password. A refused role finds no row: PgBouncer answers as for an unknown user.
+ * PgBouncer sends this as one extended-protocol query with the user name as $1 (both uses are that value).
+ */
+export function poolerAuthQuery(allowedRoles: readonly string[]): string {
+    for (const role of allowedRoles) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw new Error(`pooler: role name '${role}' cannot go into auth_query literally`);
+    }
+    return `SELECT username, password FROM pgbouncer.get_auth($1) WHERE username = ANY ('{${allowedRoles.join(",")}}'::text[])`
+        + " AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = username AND (r.rolsuper OR r.rolreplication OR r.rolbypassrls))";
+}
 export const POOLER_DATABASE = "postgres";
 
 /**
@@ -105,26 +112,12 @@ export interface PoolSizes {
     maxClientConn: number;
 }
 
-/**
- * Defaults per process. The budget counts maxDbConnections (the hard cap), not defaultPoolSize (per
- * user, unbounded in the number of users). The supabase/postgres image's own ini uses default_pool_size 15
- * for a whole machine; here the pooler shares max_connections with every service, so it is smaller.
- */
-export const POOLER_DEFAULTS: Record<PoolMode, PoolSizes> = {
-    transaction: { defaultPoolSize: 10, maxDbConnections: 10, maxClientConn: 200 },
-    session: { defaultPoolSize: 5, maxDbConnections: 5, maxClientConn: 50 },
-};
-
 /** PostgreSQL connections one pooler pod may hold: the two processes' caps (auth lookups included, tests/services/pooler.test.ts). */
 export function poolerConnectionsPerPod(sizes: Record<PoolMode, Pick<PoolSizes, "maxDbConnections">>): number {
     return sizes.transaction.maxDbConnections + sizes.session.maxDbConnections;
 }
 
-/** The pooler's line in the connection budget (config/budget.ts configuredClients): RollingUpdate with maxSurge 1. */
+/** The pooler's line in the connection budget (components/configured-budget.ts): RollingUpdate with maxSurge 1. */
 export function poolerBudgetClient(replicas: number, sizes: Record<PoolMode, Pick<PoolSizes, "maxDbConnections">>) {
     return { label: "pooler", perPod: poolerConnectionsPerPod(sizes), pods: replicas + 1 };
 }
-
-/** `pooler: auto` follows the release: on for v0.8.2, off for the seed. */
-export const poolerDeployed = (setting: "auto" | "true" | "false", release: Release) =>
-    setting === "auto" ? release === "v0.8.2" : setting === "true";

@@ -2,7 +2,7 @@
 // image's CMD reads. edoburu/pgbouncer's entrypoint renders an ini from env only when that file is
 // absent (contracts/v1.25.2-p0.ts), so no env variable of the image is set: this text is the config.
 import {
-    MAX_PREPARED_STATEMENTS, POOLER_AUTH_QUERY, POOLER_AUTH_USER, POOLER_DATABASE, POOLER_PATHS, POOLER_PORTS, PoolMode, PoolSizes,
+    MAX_PREPARED_STATEMENTS, POOLER_AUTH_USER, poolerAuthQuery, POOLER_DATABASE, POOLER_PATHS, POOLER_PORTS, PoolMode, PoolSizes,
     PREPARED_STATEMENTS_SINCE,
 } from "./facts";
 
@@ -15,7 +15,8 @@ export interface PgbouncerIniInput {
     listenPort?: number;
     sizes: PoolSizes;
     authUser?: string;
-    authQuery?: string;
+    /** The login roles clients may use (the apps' `<schema>_login`); everything else is refused. */
+    allowedRoles: readonly string[];
     /** userlist.txt, holding authUser's password only. */
     authFile?: string;
     /** The PgBouncer release that reads this file (the image's contract): settings it lacks are left out. */
@@ -59,7 +60,7 @@ export function renderPgbouncerIni(input: PgbouncerIniInput): string {
         "auth_type = scram-sha-256",
         `auth_file = ${input.authFile ?? POOLER_PATHS.authFile}`,
         `auth_user = ${authUser}`,
-        `auth_query = ${input.authQuery ?? POOLER_AUTH_QUERY}`,
+        `auth_query = ${poolerAuthQuery(input.allowedRoles)}`,
         `pool_mode = ${input.poolMode}`,
         `default_pool_size = ${input.sizes.defaultPoolSize}`,
         "min_pool_size = 0",

@@ -1,15 +1,20 @@
 // Every problem with the pooler's settings at once, each naming the key, its value and the fix.
-// Pure: config (config/schema.ts CROSS_RULES) calls it with the parsed values and the budget of
-// the other services, and turns each problem into one report line.
+// Pure: the program's rules (components/program-rules.ts) call it with the parsed values and the
+// budget of the other services, and report each problem as one line. Each key's own grammar (whole
+// numbers, CIDRs, addresses) is config/schema.ts's; this checks the keys against each other.
 import { PoolMode, PoolSizes, poolerConnectionsPerPod } from "./facts";
 
 export interface PoolerSettings {
     enabled: boolean;
+    /** The setting as written (auto, true, false): only an explicit true can be refused for want of a database layer. */
+    setting: "auto" | "true" | "false";
+    /** The database layer runs (dbAdminEndpoint is not none): it makes the app login roles. */
+    databaseLayer: boolean;
     replicas: number;
     sizes: Record<PoolMode, PoolSizes>;
     /** cluster: a ClusterIP Service only; loadbalancer: also a LoadBalancer limited to sourceRanges. */
     endpoint: "cluster" | "loadbalancer";
-    loadBalancerIp?: string;
+    loadBalancerIp: string;
     sourceRanges: string[];
 }
 
@@ -30,13 +35,6 @@ export interface PoolerProblem {
 export const sizeKey = (mode: PoolMode, size: keyof PoolSizes) =>
     `pooler${mode === "transaction" ? "Transaction" : "Session"}${size[0].toUpperCase()}${size.slice(1)}`;
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$|^[0-9a-fA-F:]+\/\d{1,3}$/;
-const validCidr = (s: string) => {
-    const m = CIDR.exec(s);
-    if (!m) return false;
-    return m[5] === undefined || ([1, 2, 3, 4].every((i) => Number(m[i]) <= 255) && Number(m[5]) <= 32);
-};
-
 export function poolerProblems(s: PoolerSettings, budget: BudgetWithoutPooler): PoolerProblem[] {
     const problems: PoolerProblem[] = [];
     const add = (key: string, value: unknown, fix: string) => problems.push({ key, value, fix });
@@ -45,18 +43,20 @@ export function poolerProblems(s: PoolerSettings, budget: BudgetWithoutPooler): 
         if (s.sourceRanges.length > 0) add("poolerSourceRanges", s.sourceRanges, "only applies to a LoadBalancer: set poolerEndpoint to loadbalancer, or remove poolerSourceRanges");
         if (s.loadBalancerIp) add("poolerLoadBalancerIp", s.loadBalancerIp, "only applies to a LoadBalancer: set poolerEndpoint to loadbalancer, or remove poolerLoadBalancerIp");
     }
+    if (s.setting === "true" && !s.databaseLayer) {
+        add("pooler", s.setting, "the pooler serves the apps' login roles, which the database layer makes; set dbAdminEndpoint to tunnel, cluster, port-forward or loadbalancer, or set pooler to false");
+    }
     if (!s.enabled) {
         if (s.endpoint === "loadbalancer") add("poolerEndpoint", s.endpoint, "the pooler is off: set pooler to true, or poolerEndpoint to cluster");
         return problems;
     }
     if (s.endpoint === "loadbalancer") {
+        if (!s.loadBalancerIp) add("poolerLoadBalancerIp", "", "is required when poolerEndpoint is loadbalancer: a free address MetalLB may announce, e.g. 10.89.97.216");
         if (s.sourceRanges.length === 0) {
             add("poolerSourceRanges", [], "a pooler LoadBalancer exposes every app role's login; list the CIDRs of the app hosts allowed to reach it, e.g. [\"192.168.10.0/24\"]");
         }
-        for (const range of s.sourceRanges.filter((r) => !validCidr(r))) add("poolerSourceRanges", range, "is not a CIDR; write it as address/prefix, e.g. 192.168.10.0/24");
     }
-    if (!Number.isInteger(s.replicas) || s.replicas < 1) add("poolerReplicas", s.replicas, "must be a whole number of at least 1 (or set pooler to false)");
-
+    // Whole numbers of at least 1 are the keys' own rule; a value that failed it never reaches here.
     let countable = Number.isInteger(s.replicas) && s.replicas >= 1;
     for (const mode of ["transaction", "session"] as const) {
         const z = s.sizes[mode];

@@ -3,7 +3,7 @@
 // reads to write userlist.txt, and the rule that makes all of them moot here: the entrypoint renders
 // nothing when /etc/pgbouncer/pgbouncer.ini exists, and adds to userlist.txt only when DB_USER and
 // DB_PASSWORD (or a DATABASE_URL with both) are set. The program mounts both files and sets none.
-import { EnvVarFact, SourceRef } from "../../../contracts/types";
+import { EnvVarFact, SourceRef } from "../../contract-types";
 
 export const EDOBURU = "edoburu/docker-pgbouncer";
 

@@ -1,8 +1,8 @@
-// edoburu/pgbouncer:v1.23.1-p3, the PgBouncer image chosen for the seed release (components/services/pooler/facts.ts POOLER_IMAGES says why).
+// edoburu/pgbouncer:v1.23.1-p3, the PgBouncer image chosen for the seed release (releases.ts says why).
 // Read at edoburu/docker-pgbouncer@v1.23.1-p3 (commit 078df15): Dockerfile, entrypoint.sh, README.md.
 // PgBouncer itself is not this repository's: the Dockerfile builds pgbouncer-<VERSION>.tar.gz from
 // pgbouncer.github.io; what a pgbouncer.ini setting means is PgBouncer's documentation.
-import { ImageContract, SourceRef } from "../../../contracts/types";
+import { ImageContract, SourceRef } from "../../contract-types";
 import { EDOBURU, EntrypointKey, entrypointReads } from "./entrypoint";
 
 const AT = (path: string, line?: number): SourceRef => ({ repo: EDOBURU, tag: "v1.23.1-p3", path, line });

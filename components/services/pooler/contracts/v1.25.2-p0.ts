@@ -2,7 +2,7 @@
 // Read at edoburu/docker-pgbouncer@v1.25.2-p0 (commit 0ac4ce5): Dockerfile, entrypoint.sh, README.md.
 // PgBouncer itself is not this repository's: the Dockerfile builds pgbouncer-<VERSION>.tar.gz from
 // pgbouncer.github.io; what a pgbouncer.ini setting means is PgBouncer's documentation.
-import { ImageContract, SourceRef } from "../../../contracts/types";
+import { ImageContract, SourceRef } from "../../contract-types";
 import { EDOBURU, EntrypointKey, entrypointReads } from "./entrypoint";
 
 const AT = (path: string, line?: number): SourceRef => ({ repo: EDOBURU, tag: "v1.25.2-p0", path, line });
