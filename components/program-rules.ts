@@ -58,10 +58,11 @@ const POOLER_RULES: CrossRule[] = [
 export const PROGRAM_RULES: readonly CrossRule[] = [
     {
         name: "the services' pools fit max_connections",
-        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", ...SCALABLE_SERVICES.map(replicasKey)],
+        keys: ["postgresMaxConnections", "storageBackend", "release", "realtime", ...SCALABLE_SERVICES.map(replicasKey), ...POOLER_KEYS],
         check: (v, report) => {
-            // The pooler's share is its own rule's (below), which names the pooler's keys.
-            const budget = configuredBudget(v, { withoutPooler: true });
+            // Every client, the pooler included; when the pooler is what tips it over, its own rule
+            // (below) also names the pooler's keys.
+            const budget = configuredBudget(v);
             if (!budget.fits) {
                 report("postgresMaxConnections", v.postgresMaxConnections,
                     `the services may open ${budget.explanation}; raise postgresMaxConnections to at least ${maxConnectionsOf(v) + budget.total - budget.available} or lower the replicas`);

@@ -1,26 +1,28 @@
 // The pooler for real: Debian's PgBouncer (npm run tools -- --only pgbouncer) started with the
-// pgbouncer.ini files the program renders (components/services/pooler/ini.ts), in front of
+// pgbouncer.ini files and userlist.txt the program renders (the pooler's ConfigMap and Secret of a
+// program run under the mock engine, only addresses, ports and paths changed), in front of
 // PostgreSQL as each release's supabase/postgres image makes it, with the program's database layer
-// applied. An app's login role logs in through auth_query and the image's pgbouncer.get_auth (no
-// password list), RLS holds per transaction, many clients share the configured pool, bad logins
-// are refused, and the session port keeps a migration's session.
+// applied (the pgbouncer password and the <app>_login roles included). An app's login role logs in
+// through auth_query and the image's pgbouncer.get_auth (no password list), RLS holds per
+// transaction, many clients share the configured pool, bad logins and superusers are refused, and
+// the session port keeps a migration's session.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, escapeLiteral } from "pg";
-import { appConnectionTemplates, appLoginMemberships, appLoginRole, withPassword } from "../../components/services/pooler/connection";
-import {
-    GET_AUTH_AT, POOLER_AUTH_USER, POOLER_DEFAULTS, POOLER_IMAGES, POOLER_PORTS, PoolMode,
-} from "../../components/services/pooler/facts";
-import { renderAuthFile, renderPgbouncerIni } from "../../components/services/pooler/ini";
-import { RELEASE_NAMES, Release } from "../../policies/rules/releases";
-import { applyDatabaseLayer, postgresqlStatements } from "../database/support/apply";
+import { appLoginRole, withPassword } from "../../components/services/pooler/connection";
+import { GET_AUTH_AT, POOLER_AUTH_USER, POOLER_PORTS, PoolMode, PREPARED_STATEMENTS_SINCE, pgbouncerVersionOf } from "../../components/services/pooler/facts";
+import { versionAtLeast } from "../../components/services/pooler/ini";
+import { RELEASE_NAMES, Release } from "../../releases";
+import { ProgramRun } from "../../offline/engine";
+import type { PlatformOutputs } from "../../outputs";
+import { applyDatabaseLayer } from "../database/support/apply";
 import {
     addRealtimeImageParts, connectAs, runImageInitScripts, runRealtimeTenantMigrations, stackSecrets, StackSecrets, startWorld, World,
 } from "../database/support/world";
-import { runStack } from "../support/program";
+import { findManifest, runStack } from "../support/program";
 import { freePort } from "../support/postgres";
 import { observe, printObservations } from "./support/services";
 import { pgbouncerBuild, PgbouncerBuild, RunningPgbouncer, startPgbouncer } from "./support/pgbouncer";
@@ -36,9 +38,11 @@ afterAll(() => printObservations());
 /**
  * The image's state, the run's init scripts and the program's database layer, as tests/database does
  * it; with Realtime's tenant schema first where the release deploys Realtime (the layer waits for it).
+ * The run deploys the pooler at both releases (the seed's default is off; at the seed's default
+ * max_connections 100 the program refuses it: 23 left beside the other services, 30 asked).
  */
-async function layeredWorld(release: Release): Promise<{ world: World; secrets: StackSecrets; admin: Client }> {
-    const [world, run] = await Promise.all([startWorld({ release }), runStack("dev", { overrides: { release } })]);
+async function layeredWorld(release: Release): Promise<{ world: World; secrets: StackSecrets; admin: Client; run: ProgramRun }> {
+    const [world, run] = await Promise.all([startWorld({ release }), runStack("dev", { overrides: { release, pooler: "true", ...(release === "seed" ? { postgresMaxConnections: 120 } : {}) } })]);
     const secrets = stackSecrets(run);
     await runImageInitScripts(world, secrets.postgresPassword);
     if (release === "v0.8.2") {
@@ -46,19 +50,37 @@ async function layeredWorld(release: Release): Promise<{ world: World; secrets: 
         await runRealtimeTenantMigrations(world);
     }
     await applyDatabaseLayer(run, world.target);
-    return { world, secrets, admin: await connectAs(world, "supabase_admin", secrets.postgresPassword) };
+    return { world, secrets, run, admin: await connectAs(world, "supabase_admin", secrets.postgresPassword) };
 }
 
-/** The ini as the cluster gets it, and as this test runs it: only the address, ports, paths and version differ. */
-function renderBoth(mode: PoolMode, release: Release, local: { port: number; dbPort: number; authFile: string; version: string }) {
-    const image = renderPgbouncerIni({
-        databaseHost: "supabase-db", databasePort: 5432, poolMode: mode, sizes: POOLER_DEFAULTS[mode], pgbouncerVersion: POOLER_IMAGES[release].pgbouncer,
-    });
-    const here = renderPgbouncerIni({
-        databaseHost: "127.0.0.1", databasePort: local.dbPort, poolMode: mode, sizes: POOLER_DEFAULTS[mode], pgbouncerVersion: local.version,
-        listenAddr: "127.0.0.1", listenPort: local.port, authFile: local.authFile,
-    });
-    return { image, here };
+/** What the program hands the pooler pod: both ini files (ConfigMap) and userlist.txt (Secret). */
+function renderedPoolerFiles(run: ProgramRun): { ini: Record<PoolMode, string>; userlist: string } {
+    const data = findManifest(run, "ConfigMap", "pooler-config").data as Record<string, string>;
+    const secret = findManifest(run, "Secret", "pooler-secrets").stringData as Record<string, string>;
+    return { ini: { transaction: data["transaction.ini"], session: data["session.ini"] }, userlist: secret["userlist.txt"] };
+}
+
+/**
+ * The rendered ini as this machine runs it: the database at the test's address, PgBouncer on a free
+ * loopback port, userlist.txt where the test wrote it, and, for a PgBouncer older than 1.21 (Debian's
+ * 1.18), without max_prepared_statements, which it does not know. Every other line is the program's.
+ */
+function localIni(ini: string, local: { dbPort: number; port: number; authFile: string; version: string }): string {
+    return ini.split("\n")
+        .filter((line) => versionAtLeast(local.version, PREPARED_STATEMENTS_SINCE) || !line.startsWith("max_prepared_statements ="))
+        .map((line) => line
+            .replace(/ host=\S+ port=[0-9]+ /, ` host=127.0.0.1 port=${local.dbPort} `)
+            .replace(/^listen_addr = .*/, "listen_addr = 127.0.0.1")
+            .replace(/^listen_port = .*/, `listen_port = ${local.port}`)
+            .replace(/^auth_file = .*/, `auth_file = ${local.authFile}`))
+        .join("\n");
+}
+
+/** A setting of the [pgbouncer] section (or the database entry's key=value) as rendered. */
+function setting(ini: string, key: string): string {
+    const line = ini.split("\n").find((l) => l.startsWith(`${key} = `));
+    if (!line) throw new Error(`the rendered ini has no ${key}`);
+    return line.slice(key.length + 3);
 }
 
 const lineSet = (text: string) => new Set(text.split("\n"));
@@ -72,10 +94,12 @@ describe("the PgBouncer build", () => {
 
 describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s: PgBouncer in front of the image's PostgreSQL", (release: Release) => {
     const bouncer = build as PgbouncerBuild;
-    let w: { world: World; secrets: StackSecrets; admin: Client };
+    let w: { world: World; secrets: StackSecrets; admin: Client; run: ProgramRun };
     let dir: string;
     let loginPassword: string;
-    let ini: Record<PoolMode, { image: string; here: string }>;
+    let authPassword: string;
+    let rendered: { ini: Record<PoolMode, string>; userlist: string };
+    const here = {} as Record<PoolMode, string>;
     const running: Partial<Record<PoolMode, RunningPgbouncer>> = {};
     let getAuth: string;
 
@@ -84,6 +108,7 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
         await client.connect();
         return client;
     };
+    const refusedVia = (mode: PoolMode, user: string, password: string) => viaPooler(mode, user, password).then(async (c) => { await c.end(); return "accepted"; }, (e: Error) => e.message);
 
     beforeAll(async () => {
         w = await layeredWorld(release);
@@ -94,26 +119,23 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
         getAuth = await asPgbouncer.query("select * from pgbouncer.get_auth('authenticator')").then((r) => `${r.rowCount} row`, (e: Error) => e.message);
         await asPgbouncer.end();
 
-        // The app's login role, as the database layer's postgresql.Role and GrantRole would make it.
-        loginPassword = crypto.randomBytes(18).toString("base64url");
-        const role = { type: "postgresql:index/role:Role", name: "login", inputs: { name: appLoginRole(SCHEMA), login: true, inherit: false, roles: appLoginMemberships(SCHEMA) } };
-        for (const sql of postgresqlStatements(role as never, "postgres")) await w.admin.query(sql);
-        await w.admin.query(`ALTER ROLE ${appLoginRole(SCHEMA)} WITH PASSWORD ${escapeLiteral(loginPassword)}`);
+        // The app's login role and its password are the program's (the layer applied above); its rows are the test's.
+        loginPassword = (w.run.outputs.poolerPasswords.value as NonNullable<PlatformOutputs["poolerPasswords"]>)[SCHEMA];
         await w.admin.query(`
             insert into auth.users (id, aud, role, email) values ('${A}', 'authenticated', 'authenticated', 'a@example.com'), ('${B}', 'authenticated', 'authenticated', 'b@example.com');
             insert into money_tracker.categories (user_id, name) values ('${A}', 'Food'), ('${A}', 'Rent'), ('${B}', 'Food');`);
 
+        rendered = renderedPoolerFiles(w.run);
+        authPassword = /^"pgbouncer" "(.*)"\n$/.exec(rendered.userlist)![1];
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "pooler-"));
         fs.chmodSync(dir, 0o755);
         const authFile = path.join(dir, "userlist.txt");
-        // The image's init script gives pgbouncer the bundle's password (components/postgres.ts 99-roles.sql).
-        fs.writeFileSync(authFile, renderAuthFile(w.secrets.postgresPassword), { mode: 0o644 });
-        ini = {} as typeof ini;
+        fs.writeFileSync(authFile, rendered.userlist, { mode: 0o644 });
         for (const mode of ["transaction", "session"] as const) {
             const port = await freePort();
-            ini[mode] = renderBoth(mode, release, { port, dbPort: w.world.target.port, authFile, version: bouncer.version });
+            here[mode] = localIni(rendered.ini[mode], { port, dbPort: w.world.target.port, authFile, version: bouncer.version });
             const file = path.join(dir, `${mode}.ini`);
-            fs.writeFileSync(file, ini[mode].here, { mode: 0o644 });
+            fs.writeFileSync(file, here[mode], { mode: 0o644 });
             running[mode] = await startPgbouncer(bouncer, file, port);
         }
     });
@@ -125,15 +147,25 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("runs the rendered ini with only address, ports, paths and the version's settings changed", () => {
+    it("runs the program's rendered ini and userlist with only address, ports, paths and the version's settings changed", () => {
+        const prepared = versionAtLeast(bouncer.version, PREPARED_STATEMENTS_SINCE);
         for (const mode of ["transaction", "session"] as const) {
-            const changed = onlyIn(ini[mode].image, ini[mode].here).map((l) => l.split(/[ =]/)[0]);
-            // The first line names the version; [databases] carries host and port; max_prepared_statements
-            // exists from PgBouncer 1.21 only, so the renderer leaves it out for Debian's 1.18.
-            expect(changed.sort()).toEqual([";", "listen_addr", "listen_port", "auth_file", "max_prepared_statements", "postgres"].sort());
-            expect(onlyIn(ini[mode].here, ini[mode].image).map((l) => l.split(/[ =]/)[0]).sort()).toEqual([";", "listen_addr", "listen_port", "auth_file", "postgres"].sort());
+            const changed = onlyIn(rendered.ini[mode], here[mode]).map((l) => l.split(/[ =]/)[0]);
+            // [databases] carries host and port; max_prepared_statements exists from PgBouncer 1.21 only.
+            expect(changed.sort()).toEqual(["listen_addr", "listen_port", "auth_file", "postgres", ...(prepared ? [] : ["max_prepared_statements"])].sort());
+            expect(onlyIn(here[mode], rendered.ini[mode]).map((l) => l.split(/[ =]/)[0]).sort()).toEqual(["listen_addr", "listen_port", "auth_file", "postgres"].sort());
+            expect(setting(rendered.ini[mode], "listen_port")).toBe(String(POOLER_PORTS[mode]));
         }
-        observe({ release, flow: "PgBouncer version", expected: `image ${POOLER_IMAGES[release].image} runs ${POOLER_IMAGES[release].pgbouncer}`, observed: `tested with Debian ${bouncer.version}` });
+        const image = findManifest(w.run, "Deployment", "pooler").spec.template.spec.containers[0].image as string;
+        observe({ release, flow: "PgBouncer version", expected: `image ${image} runs ${pgbouncerVersionOf(image)}`, observed: `tested with Debian ${bouncer.version}` });
+    });
+
+    it("gives pgbouncer its own password, not the superuser's", async () => {
+        expect(authPassword).not.toBe(w.secrets.postgresPassword);
+        const own = await connectAs(w.world, POOLER_AUTH_USER, authPassword).then(async (c) => { await c.end(); return "accepted"; }, (e: Error) => e.message);
+        const shared = await connectAs(w.world, POOLER_AUTH_USER, w.secrets.postgresPassword).then(async (c) => { await c.end(); return "accepted"; }, (e: Error) => e.message);
+        expect(own).toBe("accepted");
+        expect(shared).toMatch(/password authentication failed/);
     });
 
     it("has the image's pgbouncer.get_auth, which PgBouncer's auth user may run as the image leaves it", async () => {
@@ -154,7 +186,9 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
     });
 
     it("lets the app's login role in on the transaction port, through auth_query", async () => {
-        const url = withPassword(appConnectionTemplates(SCHEMA, "127.0.0.1").transaction.replace(`:${POOLER_PORTS.transaction}/`, `:${running.transaction!.port}/`), loginPassword);
+        // The template the stack outputs for the app, pointed at this machine's PgBouncer.
+        const template = (w.run.outputs.poolerApps.value as NonNullable<PlatformOutputs["poolerApps"]>)[SCHEMA].inCluster.transaction;
+        const url = withPassword(template.replace(/@[^/]+\//, `@127.0.0.1:${running.transaction!.port}/`), loginPassword);
         const client = new Client({ connectionString: url });
         await client.connect();
         const r = await client.query("select current_user, session_user, current_database()");
@@ -205,7 +239,7 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
     });
 
     it("multiplexes 30 concurrent clients onto at most max_db_connections server connections", async () => {
-        const cap = POOLER_DEFAULTS.transaction.maxDbConnections;
+        const cap = Number(setting(rendered.ini.transaction, "max_db_connections"));
         const clients = await Promise.all(Array.from({ length: 30 }, () => viaPooler("transaction")));
         const pids = new Set<number>();
         let peak = 0;
@@ -232,7 +266,7 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
             sampling = false;
             await sampler;
         }
-        const admin = new Client({ host: "127.0.0.1", port: running.transaction!.port, user: POOLER_AUTH_USER, password: w.secrets.postgresPassword, database: "pgbouncer" });
+        const admin = new Client({ host: "127.0.0.1", port: running.transaction!.port, user: POOLER_AUTH_USER, password: authPassword, database: "pgbouncer" });
         await admin.connect();
         const pools = (await admin.query("show pools")).rows.filter((p) => p.database === "postgres");
         await admin.end();
@@ -257,6 +291,39 @@ describe.each(RELEASE_NAMES.filter(() => typeof build !== "string"))("release %s
         expect(unknown).toMatch(/no such user|authentication failed/);
         // Only the database entry carries auth_user, so another database name cannot look anyone up.
         expect(otherDb).toMatch(/no such database|authentication failed/);
+    });
+
+    it("refuses superusers and the image's admin roles with their right password, on both ports, though get_auth would hand PgBouncer their secrets", async () => {
+        const authQuery = setting(rendered.ini.transaction, "auth_query");
+        const asPgbouncer = new Client({ ...w.world.target, user: POOLER_AUTH_USER, password: authPassword, database: "postgres" });
+        await asPgbouncer.connect();
+        const rows = async (role: string) => [
+            (await asPgbouncer.query("select * from pgbouncer.get_auth($1)", [role])).rows.filter((r) => r.password).length,
+            (await asPgbouncer.query(authQuery, [role])).rows.length,
+        ];
+        const lookups: Record<string, number[]> = {};
+        for (const role of ["supabase_admin", "postgres", appLoginRole(SCHEMA)]) lookups[role] = await rows(role);
+        await asPgbouncer.end();
+        // The image's function returns the superuser's secret; the program's auth_query returns no row for it.
+        expect(lookups).toEqual({ supabase_admin: [1, 0], postgres: [1, 0], [appLoginRole(SCHEMA)]: [1, 1] });
+
+        const refused: string[] = [];
+        for (const mode of ["transaction", "session"] as const) {
+            for (const role of ["supabase_admin", "postgres"]) refused.push(await refusedVia(mode, role, w.secrets.postgresPassword));
+        }
+        observe({ release, flow: "supabase_admin / postgres with the right password via 6543 and 5432", expected: "refused", observed: [...new Set(refused)].join(" / ") });
+        for (const message of refused) expect(message).toMatch(/no such user|authentication failed/);
+
+        // A role the allowlist names but that was made privileged by hand is refused as well (not looked up before, so PgBouncer holds nothing cached).
+        const other = appLoginRole("home_portal");
+        const otherPassword = (w.run.outputs.poolerPasswords.value as Record<string, string>).home_portal;
+        await w.admin.query(`alter role ${other} bypassrls`);
+        const privileged = await refusedVia("transaction", other, otherPassword);
+        await w.admin.query(`alter role ${other} nobypassrls`);
+        const plain = await refusedVia("session", other, otherPassword);
+        observe({ release, flow: `${other} with BYPASSRLS / without`, expected: "refused / accepted", observed: `${privileged} / ${plain}` });
+        expect(privileged).toMatch(/no such user|authentication failed/);
+        expect(plain).toBe("accepted");
     });
 
     it("keeps a migration's session on the session port: SET, an advisory lock and a prepared statement persist, and end with it", async () => {
