@@ -6,12 +6,11 @@
 // through auth_query and the image's pgbouncer.get_auth (no password list), RLS holds per
 // transaction, many clients share the configured pool, bad logins and superusers are refused, and
 // the session port keeps a migration's session.
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, escapeLiteral } from "pg";
+import { Client } from "pg";
 import { appLoginRole, withPassword } from "../../components/services/pooler/connection";
 import { GET_AUTH_AT, POOLER_AUTH_USER, POOLER_PORTS, PoolMode, PREPARED_STATEMENTS_SINCE, pgbouncerVersionOf } from "../../components/services/pooler/facts";
 import { versionAtLeast } from "../../components/services/pooler/ini";
