@@ -73,6 +73,14 @@ CERT_MANAGER_CONTROLLER_MODULE=github.com/cert-manager/cert-manager/controller-b
 VCERT_MODULE=github.com/Venafi/vcert/v5
 VCERT_VERSION=v5.13.7
 VCERT_COMMIT=ee9b69160db74a0b502e02b12b6f4fd4ab4b8cbd
+# Optional: a real PgBouncer for the services tier's pooler test, Debian's package (not built:
+# `apt-get download` + `dpkg-deb -x` into the cache, no root), with any shared library the host
+# lacks fetched the same way. The images the program pins run newer PgBouncers (edoburu/pgbouncer
+# builds pgbouncer-<VERSION>.tar.gz, Dockerfile ARG VERSION): the skew is recorded beside it.
+PGBOUNCER_DEBIAN_PACKAGE=pgbouncer=1.18.0-1+deb12u1
+PGBOUNCER_DEBIAN_VERSION=1.18.0
+PGBOUNCER_IMAGE_V082=1.25.2
+PGBOUNCER_IMAGE_SEED=1.23.1
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(

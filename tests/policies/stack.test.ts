@@ -28,7 +28,8 @@ async function verdict(stack: string, overrides?: Record<string, unknown>, fresh
 describe.each(stackMatrix(["dev", "prod"], RELEASE_NAMES))("policy pack on stack $label", ({ stack, overrides }) => {
     it("has no mandatory violation and checked the whole graph", async () => {
         const { run, result, workloads } = await verdict(stack, overrides);
-        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : [])].sort();
+        // Realtime and the pooler are on from v0.8.2 (the stack files pin the seed).
+        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : []), ...(overrides.release ? ["Deployment pooler"] : [])].sort();
         expect(mandatory(result).map((v) => `${v.policy} | ${v.resource} | ${v.message}`)).toEqual([]);
         // The stack's images are all its release's.
         expect(result.violations.filter((v) => v.policy === "image-matches-release").map((v) => v.message)).toEqual([]);
