@@ -13,8 +13,9 @@ import { ConfigKey, CrossRule, KEYS, stackSchema } from "./config/schema";
 
 export { ConfigError } from "./config/errors";
 export type { ConfigKeySpec, ConfigKeyType } from "./config/keys";
-export type { AppConfig, BackupConfig, OAuthProviderConfig, PitrConfig, PlatformConfig } from "./config/platform";
+export type { AppConfig, BackupConfig, OAuthProviderConfig, PitrConfig, PlatformConfig, PoolerConfig } from "./config/platform";
 export { realtimeDeployed } from "./config/platform";
+export { DEFAULT_MAX_CONNECTIONS, maxConnectionsOf, poolerDeployed } from "./config/platform";
 export { DERIVED_PORT_COUNT, DERIVED_PORT_MIN, tunnelPort } from "./config/tunnel-port";
 export { imageTag, isCidr, isIPv4, RESERVED_SCHEMAS, SYSTEM_NAMESPACES } from "./config/rules";
 export {

@@ -2,6 +2,7 @@
 // app repos read (typed by PlatformOutputs in outputs.ts).
 import { appOutputs, SupabasePlatform } from "./components/platform";
 import { loadPlatformConfig } from "./components/program-rules";
+import { poolerOutputs } from "./components/services/pooler/outputs";
 
 const config = loadPlatformConfig();
 const platform = new SupabasePlatform("supabase", { config });
@@ -21,3 +22,10 @@ export const jwks = platform.bundle.values.asymmetric?.jwks;
 export const namespace = platform.cluster.namespaceName;
 export const databaseHost = platform.postgres.host;
 export const apps = appOutputs(config);
+// The pooler (config `pooler`): where app repos connect, per app its templates, and its login passwords (secret).
+const pooler = poolerOutputs(config, platform.bundle.values.pooler);
+export const poolerHost = pooler?.host;
+export const poolerPorts = pooler?.ports;
+export const poolerApps = pooler?.apps;
+export const poolerNote = pooler?.note;
+export const poolerPasswords = pooler?.passwords;

@@ -18,6 +18,8 @@ export interface ReleaseImages {
     studio: string;
     kong: string;
     realtime: string;
+    /** The connection pooler (PgBouncer), deployed with config `pooler` (components/services/pooler). */
+    pooler: string;
 }
 
 export interface ReleaseInfo {
@@ -41,6 +43,12 @@ export const RELEASES: Record<Release, ReleaseInfo> = {
             studio: "supabase/studio:20240729-ce42139",
             kong: "kong:2.8.1",
             realtime: "supabase/realtime:v2.29.15",
+            // No upstream pin exists for this set (upstream's PgBouncer override arrived later). The
+            // set is mid-2024 (postgres 15.1.1.78 tagged 2024-07-15, Studio 20240729); PgBouncer 1.23
+            // was current then, and v1.23.1-p3 (2024-11-11) is that line's last image: -p2's
+            // Dockerfile and entrypoint rebuilt for base-image CVE fixes, and >= 1.21, so prepared
+            // statements work in transaction mode (components/services/pooler/contracts/v1.23.1-p3.ts).
+            pooler: "edoburu/pgbouncer:v1.23.1-p3",
         },
     },
     // Upstream's self-hosted/v0.8.2 set with its Kong override (docker-compose.kong.yml).
@@ -56,6 +64,8 @@ export const RELEASES: Record<Release, ReleaseInfo> = {
             studio: "supabase/studio:2026.09.07-sha-7996410",
             kong: "kong/kong:3.9.3",
             realtime: "supabase/realtime:v2.134.10",
+            // What upstream's PgBouncer override pins (docker/docker-compose.pgbouncer.yml).
+            pooler: "edoburu/pgbouncer:v1.25.2-p0",
         },
     },
 };

@@ -40,6 +40,7 @@ export const METALLB_LOAD_BALANCER = { type: "LoadBalancer", allocateLoadBalance
 export function loadBalancerIps(config: PlatformConfig): string[] {
     const ips = [config.network.kongIp, config.network.studioIp];
     if (config.dbAdmin.mode === "loadbalancer") ips.push(config.dbAdmin.ip);
+    if (config.pooler?.endpoint.mode === "loadbalancer") ips.push(config.pooler.endpoint.ip);
     return ips;
 }
 

@@ -4,9 +4,10 @@
 import {
     BudgetClient, BudgetResult, budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount,
 } from "./connection-budget";
-import { realtimeDeployed } from "../config";
+import { maxConnectionsOf, poolerDeployed, realtimeDeployed } from "../config";
 import { GOTRUE_DB_POOL_SIZE } from "./services/gotrue/facts";
 import { META_DB_CONNECTIONS } from "./services/meta/facts";
+import { poolerBudgetClient } from "./services/pooler/facts";
 import { REALTIME_DB_POOL, REALTIME_TENANT_CONNECTIONS, realtimePeakPods } from "./services/realtime/facts";
 import { POSTGREST_DB_POOL, POSTGREST_LISTENER } from "./services/rest/facts";
 import { STORAGE_DB_POOL, STORAGE_MIGRATION_CONNECTIONS } from "./services/storage/facts";
@@ -23,6 +24,21 @@ export interface BudgetValues {
     realtimeReplicas: number;
     /** Point-in-time recovery on: its base-backup CronJob holds a session while wal-g backup-push runs. */
     pitr?: boolean;
+    /** The pooler's settings; absent (as in a values object that predates the pooler) means no pooler. */
+    pooler?: "auto" | "true" | "false";
+    dbAdminEndpoint?: string;
+    poolerReplicas?: number;
+    poolerTransactionMaxDbConnections?: number;
+    poolerSessionMaxDbConnections?: number;
+}
+
+/** The pooler's line, when the values deploy it. */
+export function poolerClient(v: BudgetValues): BudgetClient | undefined {
+    if (v.pooler === undefined || !poolerDeployed({ pooler: v.pooler, release: v.release, dbAdminEndpoint: v.dbAdminEndpoint ?? "tunnel" })) return undefined;
+    return poolerBudgetClient(v.poolerReplicas ?? 1, {
+        transaction: { maxDbConnections: v.poolerTransactionMaxDbConnections ?? 0 },
+        session: { maxDbConnections: v.poolerSessionMaxDbConnections ?? 0 },
+    });
 }
 
 /** The backup CronJob's pg_dump: one session, concurrencyPolicy Forbid (components/backup.ts). */
@@ -34,7 +50,8 @@ export const PITR_BASE_BACKUP_SESSIONS = 1;
 /** Every Deployment rolls with maxSurge 1 (components/workload.ts) unless it must Recreate. */
 const rolling = (replicas: number) => peakPodCount({ kind: "Deployment", replicas, strategy: "RollingUpdate", maxSurge: 1 });
 
-export function configuredClients(v: BudgetValues): BudgetClient[] {
+/** Every client but the pooler (the pooler's own rule reports its share: program-rules.ts). */
+export function configuredClientsWithoutPooler(v: BudgetValues): BudgetClient[] {
     return [
         { label: "gotrue", perPod: GOTRUE_DB_POOL_SIZE, pods: rolling(v.gotrueReplicas) },
         { label: "rest", perPod: POSTGREST_DB_POOL + POSTGREST_LISTENER, pods: rolling(v.restReplicas) },
@@ -52,11 +69,17 @@ export function configuredClients(v: BudgetValues): BudgetClient[] {
     ];
 }
 
-export function configuredBudget(v: BudgetValues): BudgetResult {
+export function configuredClients(v: BudgetValues): BudgetClient[] {
+    const pooler = poolerClient(v);
+    return [...configuredClientsWithoutPooler(v), ...(pooler ? [pooler] : [])];
+}
+
+/** The budget of every client the values deploy; `withoutPooler` leaves the pooler's line out. */
+export function configuredBudget(v: BudgetValues, options: { withoutPooler?: boolean } = {}): BudgetResult {
     return budgetConnections({
-        maxConnections: v.postgresMaxConnections,
+        maxConnections: maxConnectionsOf(v),
         superuserReserved: DEFAULT_SUPERUSER_RESERVED,
         adminMargin: DEFAULT_ADMIN_MARGIN,
-        clients: configuredClients(v),
+        clients: options.withoutPooler ? configuredClientsWithoutPooler(v) : configuredClients(v),
     });
 }

@@ -4,6 +4,7 @@ import { GOTRUE_PORT } from "./services/gotrue/facts";
 import { IMGPROXY_PORT } from "./services/imgproxy/facts";
 import { KONG_HTTPS_PORT, KONG_PORT } from "./services/kong/facts";
 import { META_PORT } from "./services/meta/facts";
+import { POOLER_PORTS } from "./services/pooler/facts";
 import { POSTGRES_PORT } from "./services/postgres/facts";
 import { REALTIME_PORT, REALTIME_TENANT } from "./services/realtime/facts";
 import { REST_PORT } from "./services/rest/facts";
@@ -21,6 +22,8 @@ export const SERVICES = {
     kong: { name: "kong", port: KONG_PORT, httpsPort: KONG_HTTPS_PORT },
     // Named after the tenant Realtime seeds: it reads the tenant from the Host's first label (realtime.ts).
     realtime: { name: REALTIME_TENANT, port: REALTIME_PORT },
+    // The connection pooler (config `pooler`): transaction mode on `port`, session mode on `sessionPort`.
+    pooler: { name: "pooler", port: POOLER_PORTS.transaction, sessionPort: POOLER_PORTS.session },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

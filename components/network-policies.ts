@@ -31,6 +31,8 @@ export interface ExternalRule {
     cidrs?: string[];
     /** Instead of CIDRs: pods carrying DB_ADMIN_LABEL in these namespaces. */
     labelledPodsIn?: string[];
+    /** Instead of CIDRs: pods carrying this label in any namespace. */
+    podsLabelled?: Record<string, string>;
 }
 
 /**
@@ -38,6 +40,9 @@ export interface ExternalRule {
  * `pulumi up` (whose postgresql provider connects directly) and an operator's psql pod.
  */
 export const DB_ADMIN_LABEL = { "supabase-platform/db-admin": "true" };
+
+/** Label of the pods (in any namespace) that may reach the pooler: an app repo's workloads. */
+export const POOLER_CLIENT_LABEL = { "supabase-platform/pooler-client": "true" };
 
 export interface PlatformWiring {
     flows: Flow[];
@@ -85,6 +90,14 @@ export function platformWiring(config: PlatformConfig): PlatformWiring {
         const namespaces = [config.namespace, ...config.dbAdmin.clientNamespaces.filter((n) => n !== config.namespace)];
         ingress.push({ app: SERVICES.postgres.name, ports: [port("postgres")], labelledPodsIn: namespaces });
     }
+    if (config.pooler) {
+        // The pooler: app pods that carry the client label (any namespace) and, with a LoadBalancer,
+        // the configured source ranges, on both ports; it reaches only the database (and DNS).
+        const poolerPorts = [port("pooler"), SERVICES.pooler.sessionPort];
+        flows.push({ from: SERVICES.pooler.name, ...db });
+        ingress.push({ app: SERVICES.pooler.name, ports: poolerPorts, podsLabelled: POOLER_CLIENT_LABEL });
+        if (config.pooler.endpoint.mode === "loadbalancer") ingress.push({ app: SERVICES.pooler.name, ports: poolerPorts, cidrs: config.pooler.endpoint.sourceRanges });
+    }
     const egress: ExternalRule[] = [];
     const gotruePorts = [
         ...(config.auth.smtp ? [config.auth.smtp.port] : []),
@@ -117,7 +130,9 @@ const labelledPods = (namespaces: string[]): NetworkPolicyPeer[] => [{
     namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: namespaces }] },
     podSelector: { matchLabels: DB_ADMIN_LABEL },
 }];
-const externalPeers = (rule: ExternalRule): NetworkPolicyPeer[] => rule.labelledPodsIn ? labelledPods(rule.labelledPodsIn) : cidrPeers(rule.cidrs);
+const labelledAnywhere = (label: Record<string, string>): NetworkPolicyPeer[] => [{ namespaceSelector: {}, podSelector: { matchLabels: label } }];
+const externalPeers = (rule: ExternalRule): NetworkPolicyPeer[] =>
+    rule.podsLabelled ? labelledAnywhere(rule.podsLabelled) : rule.labelledPodsIn ? labelledPods(rule.labelledPodsIn) : cidrPeers(rule.cidrs);
 /** Cluster DNS, in kube-system, as every pod resolves `<service>.<namespace>.svc`. */
 const DNS_EGRESS = {
     to: [{

@@ -13,6 +13,7 @@ import { Meta } from "./services/meta";
 import { BACKUP_APP, NetworkPolicies } from "./network-policies";
 import { Postgres } from "./services/postgres";
 import { PITR_BACKUP_APP, PitrBaseBackup } from "./services/postgres/pitr-base-backup";
+import { Pooler } from "./services/pooler";
 import { Realtime } from "./services/realtime";
 import { Rest } from "./services/rest";
 import { SecretBundle } from "./secrets";
@@ -48,6 +49,8 @@ export class SupabasePlatform extends pulumi.ComponentResource {
     readonly studio: Studio;
     /** Realtime, when config `realtime` deploys it. */
     readonly realtime?: Realtime;
+    /** The connection pooler, when config `pooler` deploys it. */
+    readonly pooler?: Pooler;
     /** Longhorn RecurringJobs and the logical dump CronJob of the database. */
     readonly backup: Backup;
     /** With `pitr`: the base-backup and retention CronJob (WAL is archived by the server itself). */
@@ -101,6 +104,12 @@ export class SupabasePlatform extends pulumi.ComponentResource {
             gateway: { internalUrl: this.kong.internalUrl, publicUrl: this.kong.publicUrl },
             after: [this.kong.ready],
         }, { parent: this });
+        if (config.pooler) {
+            this.pooler = new Pooler("pooler", {
+                config, pooler: config.pooler, namespace, bundle: this.bundle, postgres: this.postgres, addressPool: this.cluster.addressPool,
+                after: this.database?.pooler ? [this.database.pooler.authPassword] : [],
+            }, { parent: this });
+        }
         this.backup = new Backup("backup", {
             config, namespace, bundle: this.bundle, databaseHost: this.postgres.host,
         }, { parent: this, dependsOn: [this.postgres.ready] });
@@ -109,7 +118,7 @@ export class SupabasePlatform extends pulumi.ComponentResource {
                 pitr: config.pitr, namespace, namespaceName: config.namespace, server: this.postgres.pitr,
             }, { parent: this, dependsOn: [this.postgres.ready] });
         }
-        const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio, ...(this.realtime ? [this.realtime] : [])];
+        const workloads = [this.postgres, this.gotrue, this.rest, this.storage, this.meta, this.kong, this.studio, ...(this.realtime ? [this.realtime] : []), ...(this.pooler ? [this.pooler] : [])];
         this.networkPolicies = new NetworkPolicies("network-policies", {
             config, namespace, apps: [...workloads.map((c) => c.workload.name), BACKUP_APP, ...(this.pitrBaseBackup ? [PITR_BACKUP_APP] : [])],
         }, { parent: this });

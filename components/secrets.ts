@@ -9,6 +9,7 @@ import { issuerJwtKeys, opaqueKey, publicJwks, signEs256, SigningKey, verifierJw
 import { JwtSigningKeys } from "./keys/signing-keys";
 import { GeneratedSecret } from "./generated-secret";
 import { databaseUrl } from "./endpoints";
+import { renderAuthFile } from "./services/pooler/ini";
 import { checksumOf, workloadLabels } from "./workload";
 
 /** The values the bundle generates or derives. All are secret Outputs except where noted. */
@@ -27,6 +28,11 @@ export interface BundleValues {
     realtime?: { dbEncKey: pulumi.Output<string>; metricsJwtSecret: pulumi.Output<string> };
     /** The ES256 and opaque keys; only in releases that have them (hasAsymmetricKeys). */
     asymmetric?: AsymmetricKeys;
+    /**
+     * The pooler only (config `pooler`): the password of PgBouncer's auth user `pgbouncer`, its own
+     * (never the superuser's: the pooler pod holds it), and each app's `<app>_login` password.
+     */
+    pooler?: { authPassword: pulumi.Output<string>; loginPasswords: Record<string, pulumi.Output<string>> };
 }
 
 /**
@@ -61,7 +67,7 @@ export function hasAsymmetricKeys(release: Release): boolean {
 export const scopeSecretName = (scope: SecretScope) => `${scope}-secrets`;
 
 /** Workloads that get a scoped Secret. */
-export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup" | "realtime";
+export type SecretScope = "postgres" | "gotrue" | "rest" | "storage" | "meta" | "studio" | "backup" | "realtime" | "pooler";
 
 /**
  * Which secret each workload reads, keyed by the environment variable it is exposed as.
@@ -115,6 +121,8 @@ export function secretScopes(values: BundleValues, config: PlatformConfig): Part
         },
         backup,
         ...(values.realtime ? { realtime: realtimeScope(values, values.realtime) } : {}),
+        // Mounted as PgBouncer's auth_file: the auth user's line only; app passwords are looked up (auth_query).
+        ...(values.pooler ? { pooler: { "userlist.txt": values.pooler.authPassword.apply((pw) => renderAuthFile(pw)) } } : {}),
     };
 }
 
@@ -170,6 +178,10 @@ export class SecretBundle extends pulumi.ComponentResource {
                 dbEncKey: pulumi.secret(password("realtime-db-enc-key", 16)),
                 metricsJwtSecret: pulumi.secret(password("realtime-metrics-jwt-secret", 48)),
             } : undefined,
+            pooler: config.pooler ? {
+                authPassword: pulumi.secret(password("pooler-auth-password", 32)),
+                loginPasswords: Object.fromEntries(config.apps.map((app) => [app.name, pulumi.secret(password(`pooler-login-${app.name}`, 32))])),
+            } : undefined,
         };
 
         const scopes = secretScopes(this.values, config);
@@ -213,6 +225,11 @@ export class SecretBundle extends pulumi.ComponentResource {
             verifierJwks: pulumi.secret(pulumi.all([keys, jwtSecret]).apply(([k, secret]) => JSON.stringify(verifierJwks(k, secret)))),
             issuerKeys: pulumi.secret(pulumi.all([keys, jwtSecret]).apply(([k, secret]) => JSON.stringify(issuerJwtKeys(k, secret)))),
         };
+    }
+
+    /** A workload's Secret as a volume (for files such as PgBouncer's userlist.txt). */
+    volume(scope: SecretScope, volumeName: string): k8s.types.input.core.v1.Volume {
+        return { name: volumeName, secret: { secretName: this.secrets[scope].name, defaultMode: 0o440 } };
     }
 
     /** Name of a workload's Secret. */

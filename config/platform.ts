@@ -13,6 +13,43 @@ export function realtimeDeployed(setting: "auto" | "true" | "false", release: Re
     return setting === "auto" ? release !== "seed" : setting === "true";
 }
 
+/** PostgreSQL's max_connections when the stack leaves postgresMaxConnections at 0: per release. */
+export const DEFAULT_MAX_CONNECTIONS: Record<Release, number> = {
+    // The seed's stacks keep the image's default, so their rendered database does not change.
+    seed: 100,
+    // v0.8.2 deploys Realtime and the pooler by default; their 30 + 30 connections at rollout peak
+    // do not fit 100 beside the API services (docs/pooler.md "Connection budget").
+    "v0.8.2": 150,
+};
+
+/** The max_connections a stack runs: its setting, or its release's default when 0. */
+export function maxConnectionsOf(v: { postgresMaxConnections: number; release: Release }): number {
+    return v.postgresMaxConnections === 0 ? DEFAULT_MAX_CONNECTIONS[v.release] : v.postgresMaxConnections;
+}
+
+/**
+ * `pooler: auto` follows the release (off in the seed, on from v0.8.2), and stays off where no
+ * database layer runs (dbAdminEndpoint none): the layer makes the app login roles the pooler serves.
+ */
+export function poolerDeployed(v: { pooler: "auto" | "true" | "false"; release: Release; dbAdminEndpoint: string }): boolean {
+    return v.pooler === "auto" ? v.release !== "seed" && v.dbAdminEndpoint !== "none" : v.pooler === "true";
+}
+
+/** The pooler's settings, or undefined when it is not deployed. */
+function poolerOf(v: StackValues) {
+    if (!poolerDeployed(v)) return undefined;
+    return {
+        replicas: v.poolerReplicas,
+        sizes: {
+            transaction: { defaultPoolSize: v.poolerTransactionDefaultPoolSize, maxDbConnections: v.poolerTransactionMaxDbConnections, maxClientConn: v.poolerTransactionMaxClientConn },
+            session: { defaultPoolSize: v.poolerSessionDefaultPoolSize, maxDbConnections: v.poolerSessionMaxDbConnections, maxClientConn: v.poolerSessionMaxClientConn },
+        },
+        endpoint: v.poolerEndpoint === "loadbalancer"
+            ? { mode: "loadbalancer" as const, ip: v.poolerLoadBalancerIp, sourceRanges: v.poolerSourceRanges }
+            : { mode: "cluster" as const },
+    };
+}
+
 const secretOrUndefined = (value: string) => (value === "" ? undefined : pulumi.secret(value));
 
 function dbAdminOf(v: StackValues, project: string, stack: string) {
@@ -88,7 +125,7 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
             configVolumeSize: v.postgresConfigVolumeSize,
             memory: v.postgresMemory,
             cpu: v.postgresCpu,
-            maxConnections: v.postgresMaxConnections,
+            maxConnections: maxConnectionsOf(v),
             /** A change of PostgreSQL major on an existing volume is refused unless this is set. */
             allowMajorUpgrade: v.allowPostgresMajorUpgrade,
         },
@@ -96,6 +133,8 @@ export function toPlatformConfig(v: StackValues, project: string, stack: string)
         release: v.release,
         /** Realtime is deployed (config `realtime`, or the release's default when `auto`). */
         realtime: { enabled: realtimeDeployed(v.realtime, v.release) },
+        /** The connection pooler (config `pooler`); undefined when it is not deployed. */
+        pooler: poolerOf(v),
         /** Each workload's image: the stack's override, else the release's pin. */
         images: Object.fromEntries(IMAGE_NAMES.map((n) => [n, v[imageKey(n)] || RELEASES[v.release].images[n]])) as Record<ImageName, string>,
         replicas: Object.fromEntries(SCALABLE_SERVICES.map((s) => [s, v[replicasKey(s)]])) as Record<ScalableService, number>,
@@ -194,3 +233,4 @@ export type BackupConfig = PlatformConfig["backup"];
 export type PitrConfig = NonNullable<PlatformConfig["pitr"]>;
 export type OAuthProviderConfig = PlatformConfig["auth"]["oauth"][number];
 export type EdgeConfig = PlatformConfig["edge"];
+export type PoolerConfig = NonNullable<PlatformConfig["pooler"]>;

@@ -14,11 +14,11 @@ import {
 export const PROJECT_NAME = "supabase-platform";
 
 /** Every workload's image comes from the stack's release (releases.ts), each overridable per stack. */
-export const IMAGE_NAMES = ["postgres", "gotrue", "rest", "storage", "imgproxy", "meta", "studio", "kong", "realtime"] as const satisfies readonly (keyof ReleaseImages)[];
+export const IMAGE_NAMES = ["postgres", "gotrue", "rest", "storage", "imgproxy", "meta", "studio", "kong", "realtime", "pooler"] as const satisfies readonly (keyof ReleaseImages)[];
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 /** Stateless services whose replica count is configurable (PostgreSQL is always one instance). */
-export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio", "realtime"] as const;
+export const SCALABLE_SERVICES = ["kong", "gotrue", "rest", "storage", "meta", "studio", "realtime", "pooler"] as const;
 export type ScalableService = (typeof SCALABLE_SERVICES)[number];
 
 export const OAUTH_PROVIDERS = ["google", "github", "gitlab", "azure"] as const;
@@ -56,6 +56,17 @@ const NOW = () => Math.floor(Date.now() / 1000);
 export const KEYS = {
     release: oneOf(RELEASE_NAMES, { default: "v0.8.2", description: "The upstream release whose image set, configuration and keys the stack runs: v0.8.2 (self-hosted/v0.8.2, PostgreSQL 17, ES256 and opaque sb_ keys; the default for new stacks) or seed (mid-2024 pins, PostgreSQL 15, legacy keys; the default before, so a stack created then that never set release must pin it: pulumi config set release seed). A database created on one PostgreSQL major is not started on another; see allowPostgresMajorUpgrade." }),
     realtime: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy Realtime (database changes, broadcast and presence at /realtime/v1): true or false; auto follows the release (off in seed, on in v0.8.2)." }),
+    // The connection pooler (PgBouncer) app repos reach the database through (components/services/pooler, docs/pooler.md).
+    pooler: oneOf(["auto", "true", "false"], { default: "auto", description: "Deploy the connection pooler (PgBouncer: transaction mode on 6543, session mode on 5432) with a login role `<app>_login` per app: true or false; auto follows the release (off in seed, on in v0.8.2) and stays off when dbAdminEndpoint is none (the database layer makes the login roles). See docs/pooler.md." }),
+    poolerTransactionDefaultPoolSize: integer({ default: 10, min: 1, max: 10000, description: "Pooler, transaction port: server connections per app login role (PgBouncer default_pool_size)." }),
+    poolerTransactionMaxDbConnections: integer({ default: 10, min: 1, max: 10000, description: "Pooler, transaction port: server connections of one pooler pod in all (max_db_connections); counted in the connection budget per pod at rollout peak." }),
+    poolerTransactionMaxClientConn: integer({ default: 200, min: 1, max: 100000, description: "Pooler, transaction port: client connections one pooler pod accepts (max_client_conn)." }),
+    poolerSessionDefaultPoolSize: integer({ default: 5, min: 1, max: 10000, description: "Pooler, session port (migrations): server connections per app login role (default_pool_size)." }),
+    poolerSessionMaxDbConnections: integer({ default: 5, min: 1, max: 10000, description: "Pooler, session port: server connections of one pooler pod in all (max_db_connections); counted in the connection budget." }),
+    poolerSessionMaxClientConn: integer({ default: 50, min: 1, max: 100000, description: "Pooler, session port: client connections one pooler pod accepts (max_client_conn)." }),
+    poolerEndpoint: oneOf(["cluster", "loadbalancer"], { default: "cluster", description: "Where apps reach the pooler: `cluster` (a ClusterIP Service; pods labelled `supabase-platform/pooler-client: \"true\"` in any namespace) or `loadbalancer` (also a MetalLB LoadBalancer on poolerLoadBalancerIp, limited to poolerSourceRanges)." }),
+    poolerLoadBalancerIp: text({ description: "MetalLB IP of the pooler LoadBalancer (poolerEndpoint loadbalancer; ports 6543 and 5432).", rules: [optional(loadBalancerIp)] }),
+    poolerSourceRanges: list("poolerSourceRanges", { description: "CIDRs allowed to reach the pooler LoadBalancer (required with poolerEndpoint loadbalancer, never 0.0.0.0/0).", rules: [sourceRange], unique: "each range once" }),
     allowPostgresMajorUpgrade: boolean({ default: false, description: "Let a change of release or postgresImage start a new PostgreSQL major on this stack: a fresh data volume beside the old one, into which the dump is restored (docs/runbooks/postgres-major-upgrade.md). Without it such a change is refused." }),
     namespace: text({ default: "supabase", description: "Kubernetes namespace for every Supabase workload (DNS-1123 label). Created with Pod Security Standards labels; never a system namespace (kube-*, default, longhorn-system, metallb-system, …).", rules: [dnsLabel, platformNamespace] }),
     apps: list("apps", { description: "App schemas (SQL identifiers) the platform hosts, e.g. [home_portal, money_tracker]. Each is exposed through PostgREST; Supabase's own schemas (auth, storage, public, …, pg_*) are refused.", rules: [appSchemaName], unique: "app names must be unique" }),
@@ -81,7 +92,10 @@ export const KEYS = {
     postgresConfigVolumeSize: volume("Size of the volume persisting /etc/postgresql-custom (pgsodium root key).", "64Mi"),
     postgresMemory: text({ default: "2Gi", description: "Memory request and limit of PostgreSQL (Guaranteed QoS; at least 256Mi).", rules: [byteSize(256 * 2 ** 20, "256Mi; PostgreSQL with Supabase's extensions is OOM-killed below it")] }),
     postgresCpu: text({ default: "1", description: "CPU request of PostgreSQL (Kubernetes quantity, e.g. 1 or 500m).", rules: [cpuQuantity] }),
-    postgresMaxConnections: integer({ default: 100, min: 20, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions." }),
+    postgresMaxConnections: integer({
+        default: 0, min: 0, max: 262143, description: "PostgreSQL `max_connections`; the services' pools (× pods at rollout peak) must fit below it, minus 3 reserved and 10 for admin sessions. 0 takes the release's default: 100 in seed, 150 in v0.8.2 (its pooler and Realtime hold connections too).",
+        rules: [(n) => (n !== 0 && n < 20 ? "must be 0 (the release's default) or at least 20" : undefined)],
+    }),
     ...keysFor(IMAGE_NAMES, imageKey, (name) =>
         text({ description: `Image of ${name} (OCI reference, pinned tag or digest, never latest); empty takes the release's image (the table in releases.ts; docs/releases.md).`, rules: [optional(pinnedImage(RELEASES["v0.8.2"].images[name]))] })),
     ...keysFor(SCALABLE_SERVICES, replicasKey, (name) => integer({ default: 1, min: 1, max: 100, description: `Replicas of ${name}.` })),

@@ -271,7 +271,8 @@ describe("PostgreSQL names", () => {
     });
     it("refuses a max_connections PostgreSQL refuses", () => {
         refused("postgresMaxConnections", 262144, "must be ≤ 262143");
-        refused("postgresMaxConnections", 10, "must be ≥ 20");
+        refused("postgresMaxConnections", 10, "must be 0 (the release's default) or at least 20");
+        refused("postgresMaxConnections", -1, "must be ≥ 0");
     });
 });
 
@@ -321,6 +322,43 @@ describe("keys that come together", () => {
         const message = refused("postgresMaxConnections", 40, "the services may open 64 connections (gotrue 10×2, rest 11×2, storage 11×1, meta 10×1, backup 1×1) but max_connections 40 − 3 reserved − 10 admin margin leaves 27; raise postgresMaxConnections to at least 77");
         expect(message).toContain("or lower the replicas");
         expect(configuredBudget({ postgresMaxConnections: 77, storageBackend: "file", gotrueReplicas: 1, restReplicas: 1, storageReplicas: 1, metaReplicas: 1, release: "seed", realtime: "auto", realtimeReplicas: 1 }).fits).toBe(true);
+    });
+});
+
+// The pooler's rules (components/program-rules.ts, components/services/pooler/validate.ts), on dev@v0.8.2 where it is on by default.
+describe("the pooler's keys", () => {
+    const v082 = { release: "v0.8.2" };
+    it("fits the v0.8.2 default budget, and the seed keeps it off unless asked", () => {
+        expect(problems(v082)).toEqual([]);
+        expect(problems({})).toEqual([]);
+    });
+    it("refuses a pool that breaks the budget, on the pooler's key and on postgresMaxConnections, with the fix", () => {
+        const found = problems({ ...v082, poolerTransactionMaxDbConnections: 40, poolerTransactionDefaultPoolSize: 10 });
+        expect(found.map((p) => p.split(" =")[0])).toEqual([`${P}:postgresMaxConnections`, `${P}:poolerTransactionMaxDbConnections`]);
+        expect(found[0]).toContain("pooler 45×2");
+        expect(found[1]).toContain("poolerTransactionMaxDbConnections = 40: the pooler may hold 45 PostgreSQL connections per pod (transaction 40 + session 5) × 2 pods at rollout = 90, but the other services leave 57 of max_connections 150; raise postgresMaxConnections to at least 183, or lower poolerTransactionMaxDbConnections + poolerSessionMaxDbConnections to 28 in all");
+    });
+    it("refuses the seed's pooler at max_connections 100, and accepts it with room", () => {
+        expect(problems({ pooler: "true" }).map((p) => p.split(" =")[0])).toEqual([`${P}:postgresMaxConnections`, `${P}:poolerTransactionMaxDbConnections`]);
+        expect(problems({ pooler: "true", postgresMaxConnections: 120 })).toEqual([]);
+    });
+    it("keeps one app's pool within the process's cap, and clients at least as many", () => {
+        refused("poolerSessionDefaultPoolSize", 6, "lower it to at most 5", v082);
+        refused("poolerTransactionMaxClientConn", 5, "raise it to at least 10", v082);
+    });
+    it("wants a LoadBalancer's IP and source ranges, and neither without one", () => {
+        expect(problems({ ...v082, poolerEndpoint: "loadbalancer" }).map((p) => p.split(":").slice(0, 2).join(":").split(" =")[0])).toEqual([`${P}:poolerLoadBalancerIp`, `${P}:poolerSourceRanges`]);
+        refused("poolerSourceRanges", ["10.0.0.0/8"], "only applies to a LoadBalancer", v082);
+        refused("poolerSourceRanges", ["0.0.0.0/0"], "opens the database to everyone", { ...v082, poolerEndpoint: "loadbalancer", poolerLoadBalancerIp: "10.89.97.216" });
+        accepted({ ...v082, poolerEndpoint: "loadbalancer", poolerLoadBalancerIp: "10.89.97.216", poolerSourceRanges: ["192.168.10.0/24"] });
+    });
+    it("gives the pooler's LoadBalancer its own IP", () => {
+        refused("poolerLoadBalancerIp", "10.89.97.214", "duplicates kongLoadBalancerIp", { ...v082, poolerEndpoint: "loadbalancer", poolerSourceRanges: ["192.168.10.0/24"] });
+    });
+    it("refuses an explicit pooler without the database layer, and auto stays off there", () => {
+        refused("pooler", "true", "set dbAdminEndpoint to", { ...v082, dbAdminEndpoint: "none" });
+        expect(problems({ ...v082, dbAdminEndpoint: "none" })).toEqual([]);
+        refused("poolerEndpoint", "loadbalancer", "the pooler is off", { pooler: "false", poolerEndpoint: "loadbalancer" });
     });
 });
 

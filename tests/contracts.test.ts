@@ -31,6 +31,15 @@ const WAIVERS: { workload: string; container: string; check: Finding["check"]; s
         workload: "Deployment/kong", container: "kong", check: "user", subject: /^runAsUser 1000$/, release: "seed",
         reason: "kong:2.8.1 creates its user with `adduser -S` (no fixed UID). Kong only writes into KONG_PREFIX, an emptyDir, and reads world-readable files, so any non-root UID works",
     },
+    // The pooler (on by default from v0.8.2): PgBouncer listens where its mounted pgbouncer.ini says.
+    {
+        workload: "Deployment/pooler", container: "pgbouncer-transaction", check: "probe", subject: /^(readiness|liveness)Probe port 6543$/, release: "v0.8.2",
+        reason: "the port is listen_port of the pgbouncer.ini the program mounts (the ConfigMap pooler-config, transaction.ini: 6543); the contract's 5432 is only the default of the ini the entrypoint renders when none is mounted (entrypoint.sh:115)",
+    },
+    ...(["pgbouncer-transaction", "pgbouncer-session"] as const).map((container) => ({
+        workload: "Deployment/pooler", container, check: "user" as const, subject: /^runAsUser 70$/, release: "v0.8.2" as Release,
+        reason: "edoburu/pgbouncer says USER postgres (Alpine's postgresql packages: uid/gid 70, not fixed by the Dockerfile). PgBouncer only reads its mounted files (ConfigMap, and the Secret readable through fsGroup 70) and writes nothing, so any non-root UID works",
+    })),
 ];
 
 const waiverFor = (f: Finding) => WAIVERS.find((w) => w.workload === f.workload && w.container === f.container && w.check === f.check && w.subject.test(f.subject));

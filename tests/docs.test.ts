@@ -226,6 +226,8 @@ describe("README.md and docs/ match the code", () => {
                 postgresMaxConnections: int("postgresMaxConnections"), storageBackend: read1("storageBackend") as "file" | "s3",
                 gotrueReplicas: int("gotrueReplicas"), restReplicas: int("restReplicas"), storageReplicas: int("storageReplicas"),
                 metaReplicas: int("metaReplicas"), realtimeReplicas: int("realtimeReplicas"), realtime: read1("realtime") as "auto", release,
+                pooler: read1("pooler") as "auto", dbAdminEndpoint: read1("dbAdminEndpoint"), poolerReplicas: int("poolerReplicas"),
+                poolerTransactionMaxDbConnections: int("poolerTransactionMaxDbConnections"), poolerSessionMaxDbConnections: int("poolerSessionMaxDbConnections"),
             });
             expect(services).toContain(`release ${`${release}:`.padEnd(7)} ${explanation}`);
         }

@@ -42,6 +42,8 @@ it("type-checks the program's exports against PlatformOutputs", () => {
 
 /** The outputs only releases with the new keys export. */
 const NEW_KEY_OUTPUTS = ["jwks", "publishableKey", "secretKey"];
+/** The outputs only a stack with the pooler exports (on by default from v0.8.2, off in the seed). */
+const POOLER_OUTPUTS = ["poolerApps", "poolerHost", "poolerNote", "poolerPasswords", "poolerPorts"];
 
 describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $label", ({ stack, overrides }) => {
     let run: ProgramRun;
@@ -55,15 +57,15 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $l
     it("exports exactly the fields of PlatformOutputs, the new keys only in a release that has them", () => {
         const defined = Object.entries(run.outputs).filter(([, o]) => o.value !== undefined).map(([k]) => k).sort();
         const documented = documentedFields().map((f) => f.name);
-        expect(defined).toEqual(documented.filter((f) => !seed || !NEW_KEY_OUTPUTS.includes(f)).sort());
+        expect(defined).toEqual(documented.filter((f) => !seed || ![...NEW_KEY_OUTPUTS, ...POOLER_OUTPUTS].includes(f)).sort());
         expect(run.outputs.release.value).toBe(overrides.release ?? "seed");
     });
 
     it("marks secret exactly the fields documented as secret", () => {
         const documentedSecret = documentedFields().filter((f) => /\bSecret\.\s*\*\/\s*$/.test(f.doc)).map((f) => f.name).sort();
-        expect(documentedSecret).toEqual(["jwtSecret", "secretKey", "serviceRoleKey"]);
+        expect(documentedSecret).toEqual(["jwtSecret", "poolerPasswords", "secretKey", "serviceRoleKey"]);
         const actualSecret = Object.entries(run.outputs).filter(([, o]) => o.secret).map(([k]) => k).sort();
-        expect(actualSecret).toEqual(documentedSecret.filter((f) => !seed || !NEW_KEY_OUTPUTS.includes(f)));
+        expect(actualSecret).toEqual(documentedSecret.filter((f) => !seed || ![...NEW_KEY_OUTPUTS, ...POOLER_OUTPUTS].includes(f)));
     });
 
 
@@ -92,6 +94,38 @@ describe.each(releaseVariants(stackNames(), RELEASE_NAMES))("stack outputs of $l
         const rest = findManifest(run, "Deployment", "rest").spec.template.spec.containers[0].env;
         const schemas = String(rest.find((e: any) => e.name === "PGRST_DB_SCHEMAS" || e.name === "PGRST_DB_SCHEMA")?.value ?? "").split(/\s*,\s*/);
         for (const app of Object.keys(run.outputs.apps.value as object)) expect(schemas).toContain(app);
+    });
+});
+
+describe.each(["dev", "prod"])("pooler outputs of %s@v0.8.2", (stack) => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runStack(stack, { overrides: { ...V082 } });
+    });
+
+    it("name the in-cluster host, both ports, per app its login role and templates, and per app a password that is the role's", () => {
+        const ns = findManifest(run, "Deployment", "pooler").metadata.namespace;
+        const apps = run.outputs.apps.value as PlatformOutputs["apps"];
+        expect(run.outputs.poolerHost.value).toBe(`pooler.${ns}.svc`);
+        expect(run.outputs.poolerPorts.value).toEqual({ transaction: 6543, session: 5432 });
+        const poolerApps = run.outputs.poolerApps.value as NonNullable<PlatformOutputs["poolerApps"]>;
+        const passwords = run.outputs.poolerPasswords.value as NonNullable<PlatformOutputs["poolerPasswords"]>;
+        expect(Object.keys(poolerApps).sort()).toEqual(Object.keys(apps).sort());
+        expect(Object.keys(passwords).sort()).toEqual(Object.keys(apps).sort());
+        for (const app of Object.keys(apps)) {
+            expect(poolerApps[app]).toEqual({
+                role: `${app}_login`,
+                inCluster: {
+                    transaction: `postgresql://${app}_login:[PASSWORD]@pooler.${ns}.svc:6543/postgres?sslmode=disable`,
+                    session: `postgresql://${app}_login:[PASSWORD]@pooler.${ns}.svc:5432/postgres?sslmode=disable`,
+                },
+            });
+            // The password the database layer gives the login role is the one exported.
+            const role = run.resources.find((r) => r.type === "postgresql:index/role:Role" && r.inputs.name === `${app}_login`)!;
+            expect(role.inputs).toMatchObject({ login: true, inherit: false, roles: ["anon", "authenticated", `${app}_service`], password: passwords[app] });
+            expect(passwords[app]).toMatch(/^[A-Za-z0-9]{32}$/);
+        }
+        expect(run.outputs.poolerNote.value).toMatch(/^PgBouncer 1\.25\.2 keeps protocol-level prepared statements working in transaction mode/);
     });
 });
 

@@ -43,8 +43,7 @@ COMPONENTS=(
 OPTIONAL=("gotrue:gotrue" "gotrue-seed:gotrue-$GOTRUE_SEED_VERSION"
     "meta-seed:meta-$META_SEED_VERSION" "meta-v1:meta-$META_V1_VERSION"
     "storage-seed:storage-$STORAGE_SEED_VERSION" "storage-v1:storage-$STORAGE_V1_VERSION"
-    "cert-manager:cert-manager-controller"
-    "wal-g:wal-g-$WALG_VERSION")
+    "cert-manager:cert-manager-controller" "pgbouncer:pgbouncer" "wal-g:wal-g-$WALG_VERSION")
 
 SOURCES="${SUPABASE_PLATFORM_SOURCES:-}"
 
@@ -451,6 +450,38 @@ build_wal_g() {
     echo "installed $TOOLS_BIN/$bin ($reported, commit $commit)"
 }
 
+# PgBouncer from Debian's package, unpacked into <cache>/pgbouncer/root without installing it (no
+# root, no postinst). A shared library the host lacks is unpacked beside it from its own package;
+# ldd must then resolve every library. The launcher <cache>/bin/pgbouncer sets the library path.
+build_pgbouncer() {
+    local d="$TOOLS_HOME/pgbouncer" debs="$TOOLS_WORK/pgbouncer" lib reported pkg
+    rm -rf "$d" "$debs"; mkdir -p "$d/root" "$debs"
+    (cd "$debs" && apt-get download "$PGBOUNCER_DEBIAN_PACKAGE")
+    dpkg-deb -x "$debs"/pgbouncer_*.deb "$d/root"
+    lib="$d/root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo "$(uname -m)-linux-gnu")"
+    mkdir -p "$lib"
+    # The package's library Depends the host lacks (e.g. libc-ares2), unpacked beside it.
+    for pkg in $(apt-cache depends "$PGBOUNCER_DEBIAN_PACKAGE" | awk '$1 ~ /Depends:$/ && $2 ~ /^lib/ {print $2}'); do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' && continue
+        (cd "$debs" && apt-get download "$pkg") && dpkg-deb -x "$debs/${pkg}"_*.deb "$d/root"
+        echo "unpacked $pkg (a Depends the host lacks)"
+    done
+    if LD_LIBRARY_PATH="$lib" ldd "$d/root/usr/sbin/pgbouncer" | grep -q 'not found'; then
+        echo "shared libraries still missing:"; LD_LIBRARY_PATH="$lib" ldd "$d/root/usr/sbin/pgbouncer" | grep 'not found'; return 1
+    fi
+    # Readable by the unprivileged user the services tier runs it as (PgBouncer refuses root).
+    chmod -R a+rX "$d"
+    printf '#!/bin/sh\n# Debian %s, unpacked (tools/build.sh build_pgbouncer).\nLD_LIBRARY_PATH="%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "%s" "$@"\n' \
+        "$PGBOUNCER_DEBIAN_PACKAGE" "$lib" "$d/root/usr/sbin/pgbouncer" > "$TOOLS_BIN/pgbouncer"
+    chmod +x "$TOOLS_BIN/pgbouncer"
+    reported="$("$TOOLS_BIN/pgbouncer" --version | head -n 1)"
+    [[ "$reported" == "PgBouncer $PGBOUNCER_DEBIAN_VERSION" ]] || { echo "the unpacked binary reports '$reported', not PgBouncer $PGBOUNCER_DEBIAN_VERSION"; return 1; }
+    printf '%s %s %s\n' "$PGBOUNCER_DEBIAN_VERSION" "$d/root/usr/sbin/pgbouncer" "$lib" > "$TOOLS_BIN/pgbouncer.version"
+    record_source pgbouncer "Debian package $PGBOUNCER_DEBIAN_PACKAGE ($(ls "$debs" | tr '\n' ' ' | sed 's/ $//')), unpacked, not installed; skew: the images run PgBouncer $PGBOUNCER_IMAGE_V082 (edoburu/pgbouncer:v1.25.2-p0, v0.8.2) and $PGBOUNCER_IMAGE_SEED (v1.23.1-p3, seed)"
+    rm -rf "$debs"
+    echo "installed $TOOLS_BIN/pgbouncer ($reported)"
+}
+
 version_of() {
     case "$1" in
         kwok) echo "$KWOK_VERSION" ;; etcd) echo "$ETCD_VERSION" ;; pulumi|language-nodejs) echo "$PULUMI_VERSION" ;;
@@ -465,6 +496,7 @@ version_of() {
         storage-v1) echo "$STORAGE_V1_VERSION (optional; pinned $STORAGE_V1_PINNED)" ;;
         cert-manager) echo "$CERT_MANAGER_VERSION (optional)" ;;
         wal-g) echo "$WALG_VERSION (optional)" ;;
+        pgbouncer) echo "$PGBOUNCER_DEBIAN_VERSION (optional; images $PGBOUNCER_IMAGE_SEED, $PGBOUNCER_IMAGE_V082)" ;;
     esac
 }
 
@@ -491,10 +523,10 @@ table() {
 
 if [[ "$mode" == list ]]; then table; exit 0; fi
 if [[ "$mode" == check-services ]]; then
-    # The services tier (npm run test:services) needs every service build of both releases, and
-    # wal-g for its point-in-time recovery test.
+    # The services tier (npm run test:services) needs every service build of both releases, PgBouncer
+    # for its pooler test and wal-g for its point-in-time recovery test.
     for entry in "${OPTIONAL[@]}"; do
-        [[ "${entry%%:*}" == gotrue* || "${entry%%:*}" == meta-* || "${entry%%:*}" == storage-* || "${entry%%:*}" == wal-g ]] || continue
+        case "${entry%%:*}" in gotrue* | meta-* | storage-* | pgbouncer | wal-g) ;; *) continue ;; esac
         if ! have_component "${entry%%:*}" "${entry#*:}"; then
             why="$(unavailable "${entry%%:*}" | head -n 1)"
             echo "tools: ${entry%%:*} not built (${why:-build it with: npm run tools -- --only ${entry%%:*}})"; exit 1

@@ -83,6 +83,14 @@ VCERT_COMMIT=ee9b69160db74a0b502e02b12b6f4fd4ab4b8cbd
 WALG_VERSION=v2.0.1
 WALG_COMMIT=b7d53dd74d92dd92dce224190361ad0607d680e2
 WALG_MODULE=github.com/wal-g/wal-g
+# Optional: a real PgBouncer for the services tier's pooler test, Debian's package (not built:
+# `apt-get download` + `dpkg-deb -x` into the cache, no root), with any shared library the host
+# lacks fetched the same way. The images the program pins run newer PgBouncers (edoburu/pgbouncer
+# builds pgbouncer-<VERSION>.tar.gz, Dockerfile ARG VERSION): the skew is recorded beside it.
+PGBOUNCER_DEBIAN_PACKAGE=pgbouncer=1.18.0-1+deb12u1
+PGBOUNCER_DEBIAN_VERSION=1.18.0
+PGBOUNCER_IMAGE_V082=1.25.2
+PGBOUNCER_IMAGE_SEED=1.23.1
 # Asked of the proxy and refused ("This module version is not available."), with no snapshot route
 # here: `npm run tools -- --list` prints these so nobody searches again. `name|module (why it is not needed)`.
 NOT_BUILDABLE=(

@@ -15,12 +15,22 @@ import { StorageMoveGuard } from "./providers/move-guard";
 import { RealtimeDatabase, realtimeDatabase } from "./realtime";
 import { storageMoveUnsafe } from "../services/storage/env";
 import { metaDatabaseUser } from "../services/meta/env";
+import { appLoginMemberships, appLoginRole } from "../services/pooler/connection";
+import { POOLER_AUTH_USER } from "../services/pooler/facts";
 
 /** The seed's key extensions, all in the `extensions` schema (kept off the exposed `public`). */
 export const EXTENSIONS = ["uuid-ossp", "pgcrypto", "pg_stat_statements", "pg_trgm"];
 
 /** Login roles that share the database password (the image's 99-roles.sql plus the admins). */
 export const PASSWORD_ROLES = ["authenticator", "pgbouncer", "supabase_auth_admin", "supabase_storage_admin", "supabase_admin", "postgres"];
+
+/**
+ * With the pooler, its auth user has a password of its own (the pooler pod holds it in userlist.txt,
+ * and pgbouncer.get_auth hands it every login role's secret), so it leaves the shared list.
+ */
+export function sharedPasswordRoles(pooler: boolean): string[] {
+    return pooler ? PASSWORD_ROLES.filter((role) => role !== POOLER_AUTH_USER) : PASSWORD_ROLES;
+}
 
 export interface DatabaseLayerArgs {
     config: PlatformConfig;
@@ -40,6 +50,8 @@ export class DatabaseLayer extends pulumi.ComponentResource {
     readonly apps: Record<string, AppDatabase> = {};
     /** The trigger refusing cross-user moves; only for storage images without the upstream fix. */
     readonly moveGuard?: StorageMoveGuard;
+    /** The pooler's auth user's own password, and each app's login role (config `pooler` only). */
+    readonly pooler?: { authPassword: RolePasswords; loginRoles: Record<string, postgresql.Role> };
     /** Realtime's schemas, publication and channel policies; absent unless Realtime is enabled. */
     readonly realtime?: RealtimeDatabase;
     /** Host and port the layer connects to. */
@@ -63,7 +75,7 @@ export class DatabaseLayer extends pulumi.ComponentResource {
             host: endpoint.host, port: p, user: OBJECT_OWNER, password, database: DATABASE,
         })));
 
-        this.passwords = new RolePasswords(`${name}-role-passwords`, { connection, roles: PASSWORD_ROLES }, { parent: this, dependsOn: reachable });
+        this.passwords = new RolePasswords(`${name}-role-passwords`, { connection, roles: sharedPasswordRoles(!!bundle.values.pooler) }, { parent: this, dependsOn: reachable });
         const ready = [...reachable, this.passwords];
 
         this.provider = new postgresql.Provider(`${name}-admin`, {
@@ -109,10 +121,30 @@ export class DatabaseLayer extends pulumi.ComponentResource {
                 dashboardRole: metaDatabaseUser(config.release),
             }, { parent: this });
         }
+        if (bundle.values.pooler) this.pooler = this.poolerRoles(name, config, bundle.values.pooler, connection, ready);
         this.realtime = realtimeDatabase(`${name}-realtime`, args.realtime?.enabled ?? false, {
             provider: this.provider, connection, databaseReady: ready, deferChannels: args.realtime?.deferChannels,
             apps: config.apps.map((app) => ({ definition: definitionFor(app.name), tables: this.apps[app.name].tables })),
         }, { parent: this });
         this.registerOutputs({ adminHost: this.adminHost, adminPort: this.adminPort });
+    }
+
+    /**
+     * The pooler's side of the database: `pgbouncer` gets the bundle's pooler password, and each app
+     * a login role `<app>_login` (LOGIN, NOINHERIT, member of anon, authenticated and `<app>_service`):
+     * it holds no privilege until a transaction says SET LOCAL ROLE, so RLS applies per request.
+     */
+    private poolerRoles(name: string, config: PlatformConfig, values: NonNullable<SecretBundle["values"]["pooler"]>, connection: pulumi.Output<DbConnection>, ready: pulumi.Resource[]) {
+        const authPassword = new RolePasswords(`${name}-pooler-auth-password`, {
+            connection, roles: [POOLER_AUTH_USER], password: values.authPassword,
+        }, { parent: this, dependsOn: ready });
+        const loginRoles: Record<string, postgresql.Role> = {};
+        for (const app of config.apps) {
+            const members = appLoginMemberships(app.name);
+            loginRoles[app.name] = new postgresql.Role(`${name}-${app.name}-login`, {
+                name: appLoginRole(app.name), login: true, inherit: false, password: values.loginPasswords[app.name], roles: members,
+            }, { parent: this, provider: this.provider, dependsOn: [...ready, this.apps[app.name].serviceRole] });
+        }
+        return { authPassword, loginRoles };
     }
 }

@@ -9,10 +9,11 @@ import { CONTRACTS as IMGPROXY } from "./imgproxy/contracts";
 import { CONTRACTS as META } from "./meta/contracts";
 import { CONTRACTS as STUDIO } from "./studio/contracts";
 import { CONTRACTS as REALTIME } from "./realtime/contracts";
+import { CONTRACTS as POOLER } from "./pooler/contracts";
 import { ImageContract } from "./contract-types";
 
 export const CONTRACTS: Record<string, ImageContract> = Object.fromEntries(
-    [...KONG, ...POSTGRES, ...GOTRUE, ...REST, ...STORAGE, ...IMGPROXY, ...META, ...STUDIO, ...REALTIME].map((c) => [`${c.image}:${c.tag}`, c]),
+    [...KONG, ...POSTGRES, ...GOTRUE, ...REST, ...STORAGE, ...IMGPROXY, ...META, ...STUDIO, ...REALTIME, ...POOLER].map((c) => [`${c.image}:${c.tag}`, c]),
 );
 
 /**

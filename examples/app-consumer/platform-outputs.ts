@@ -15,6 +15,19 @@ export interface AppOutput {
     profileHeaders: { "Accept-Profile": string; "Content-Profile": string };
 }
 
+/**
+ * One app's way in through the pooler: its login role and libpq URL templates whose password is the
+ * literal `[PASSWORD]` (fill it in from `poolerPasswords[app]`, percent-encoded).
+ */
+export interface AppPoolerOutput {
+    /** The app's login role, `<app>_login`: NOINHERIT, so a transaction picks its role with SET LOCAL ROLE. */
+    role: string;
+    /** In-cluster URLs: `transaction` (port 6543, the app's runtime) and `session` (port 5432, migrations). */
+    inCluster: { transaction: string; session: string };
+    /** The same on the pooler's LoadBalancer (poolerEndpoint loadbalancer only). */
+    external?: { transaction: string; session: string };
+}
+
 export interface PlatformOutputs {
     /** External gateway URL (Kong), e.g. http://10.89.97.214:8000, or https://<apiHostname> with TLS (docs/tls.md). */
     apiUrl: string;
@@ -45,4 +58,14 @@ export interface PlatformOutputs {
     databaseHost: string;
     /** Per app (keyed by app name). */
     apps: Record<string, AppOutput>;
+    /** The pooler is deployed (config `pooler`): its in-cluster host, e.g. pooler.supabase.svc. */
+    poolerHost: string | undefined;
+    /** The pooler's ports: transaction mode (6543) and session mode (5432). */
+    poolerPorts: { transaction: number; session: number } | undefined;
+    /** Per app (keyed by app name): its login role and connection string templates. */
+    poolerApps: Record<string, AppPoolerOutput> | undefined;
+    /** What transaction mode asks of a driver (prepared statements, SET LOCAL, session features). */
+    poolerNote: string | undefined;
+    /** Per app (keyed by app name): the password of its `<app>_login` role. Secret. */
+    poolerPasswords: Record<string, string> | undefined;
 }

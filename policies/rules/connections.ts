@@ -3,8 +3,9 @@
 // once, must fit below max_connections minus the superuser reserve and an admin margin.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { budgetConnections, DEFAULT_ADMIN_MARGIN, DEFAULT_SUPERUSER_RESERVED, peakPodCount, podConnections } from "../../components/connection-budget";
+import { POOLER_PATHS } from "../../components/services/pooler/facts";
 import { parseImage } from "./images";
-import { appOf, configOf, containersOf, Obj, T, WorkloadView, workloadLabel, workloadsOf } from "./util";
+import { appOf, configOf, containersOf, Obj, resourcesOfType, T, WorkloadView, workloadLabel, workloadsOf } from "./util";
 
 export interface PoolSpec {
     /** Env var that sets the pool size; absent when the image's pool is fixed. */
@@ -40,6 +41,43 @@ export const DATABASE_POOLS: Record<string, PoolSpec> = {
         note: "metadata pool + the tenant's connections per application name (supabase/realtime@v2.129.8 lib/realtime/database.ex:344-357)",
     },
 };
+
+/** Images whose pool is their pgbouncer.ini's, mounted from a ConfigMap (components/services/pooler). */
+export const PGBOUNCER_REPOSITORIES = ["edoburu/pgbouncer"];
+
+/**
+ * Server connections one PgBouncer process may open, from the ini its pod mounts at the path the
+ * image reads: per [databases] entry its own max_db_connections, else the [pgbouncer] section's.
+ * A string when it cannot be known (no mounted ini, or a database without a cap).
+ */
+export function pgbouncerConnections(container: Obj, pod: Obj, namespace: string, configMaps: Obj[]): number | string {
+    const mount = ((container.volumeMounts ?? []) as Obj[]).find((m) => m.mountPath === POOLER_PATHS.ini);
+    const volume = mount && ((pod.volumes ?? []) as Obj[]).find((v) => v.name === mount.name);
+    const source = volume?.configMap;
+    if (!mount || !source || !mount.subPath) return `mounts no pgbouncer.ini from a ConfigMap at ${POOLER_PATHS.ini}, so its server connections are unknown`;
+    const map = configMaps.find((c) => c.metadata?.name === source.name && (c.metadata?.namespace ?? namespace) === namespace);
+    const ini = map?.data?.[mount.subPath];
+    if (typeof ini !== "string") return `mounts ConfigMap ${source.name} key ${mount.subPath}, which the stack does not hold`;
+    let section = "";
+    let globalCap: number | undefined;
+    const entryCaps: (number | undefined)[] = [];
+    for (const raw of ini.split("\n")) {
+        const line = raw.trim();
+        if (!line || line.startsWith(";") || line.startsWith("#")) continue;
+        const header = /^\[(.+)\]$/.exec(line);
+        if (header) { section = header[1]; continue; }
+        const [key, ...rest] = line.split("=");
+        const value = rest.join("=").trim();
+        if (section === "pgbouncer" && key.trim() === "max_db_connections") globalCap = Number(value);
+        if (section === "databases") {
+            const own = /(?:^|\s)max_db_connections=([0-9]+)/.exec(value);
+            entryCaps.push(own ? Number(own[1]) : undefined);
+        }
+    }
+    const caps = entryCaps.map((c) => c ?? globalCap);
+    if (caps.some((c) => !c)) return "has a database without max_db_connections (PgBouncer's default 0 means no limit); set it";
+    return (caps as number[]).reduce((n, c) => n + c, 0);
+}
 
 /** Env names that point a container at a database; an image outside the table with one is unknown. */
 const DATABASE_ENV = /^(DATABASE_URL|DB_URL|DB_URI|DB_HOST|PGHOST|POSTGRES_HOST|[A-Z0-9_]*_DB_(URL|URI|HOST))$/;
@@ -112,6 +150,7 @@ export const connectionBudget: StackValidationPolicy = {
         const reserved = serverSetting(serverContainer, "superuser_reserved_connections") ?? config.superuserReserved;
 
         const usage: ClientUsage[] = [];
+        const configMaps = resourcesOfType(args.resources, T.configMap).map((r) => r.props as Obj);
         for (const w of workloads.filter((x) => x !== server && x.namespace === server.namespace)) {
             const main: ClientUsage[] = [];
             const inits: ClientUsage[] = [];
@@ -119,6 +158,12 @@ export const connectionBudget: StackValidationPolicy = {
                 if (typeof container.image !== "string") continue;
                 // Init containers are counted when their pool is known; the pod rules judge them otherwise.
                 const problem = (message: string) => { if (!init) report(message, w.urn); };
+                if (PGBOUNCER_REPOSITORIES.includes(repositoryOf(container.image))) {
+                    const held = pgbouncerConnections(container, w.pod, w.namespace, configMaps);
+                    if (typeof held === "string") problem(`${workloadLabel(w)}: container ${container.name} (${container.image}) ${held}`);
+                    else (init ? inits : main).push({ workload: workloadLabel(w), container: container.name, perPod: held, pods: peakPods(w) });
+                    continue;
+                }
                 const spec = DATABASE_POOLS[repositoryOf(container.image)];
                 const env = new Map(((container.env ?? []) as Obj[]).map((e) => [e.name as string, e]));
                 if (!spec) {

@@ -19,7 +19,44 @@ describe("repositoryOf", () => {
     });
 });
 
+/** A pooler Deployment whose PgBouncer reads its cap from the ConfigMap it mounts, as components/services/pooler renders it. */
+function pooler(replicas: number, cap: number): Fixture[] {
+    const props = deployment("pooler", replicas, 6543);
+    c0(props).image = "edoburu/pgbouncer:v1.25.2-p0";
+    c0(props).volumeMounts = [{ name: "config", mountPath: "/etc/pgbouncer/pgbouncer.ini", subPath: "transaction.ini", readOnly: true }];
+    props.spec.template.spec.volumes = [{ name: "config", configMap: { name: "pooler-config" } }];
+    const ini = [
+        "[databases]",
+        `postgres = host=postgres.supabase.svc port=5432 dbname=postgres auth_user=pgbouncer pool_mode=transaction max_db_connections=${cap}`,
+        "",
+        "[pgbouncer]",
+        "listen_port = 6543",
+        `max_db_connections = ${cap}`,
+    ].join("\n");
+    const map = { metadata: { name: "pooler-config", namespace: "supabase" }, data: { "transaction.ini": ini } };
+    return [{ type: T.deployment, name: "pooler", props }, { type: T.configMap, name: "pooler-config", props: map }];
+}
+const withPooler = (replicas: number, cap: number) => [...passingStack(), ...pooler(replicas, cap)];
+
 describe("connection-budget", () => {
+    // PgBouncer's server connections are its ini's max_db_connections, × pods at rollout peak.
+    it("counts a pooler by the max_db_connections of the ini it mounts: 40 × 2 = 80 ≤ 87", async () => {
+        expect(await stackViolations(connectionBudget, withPooler(1, 40))).toEqual([]);
+        expect(await stackViolations(connectionBudget, withPooler(1, 44))).toEqual([
+            "StatefulSet supabase/postgres: clients may open 88 connections (Deployment supabase/pooler/pooler 44×2) but max_connections 100 − 3 reserved − 10 admin margin leaves 87",
+        ]);
+    });
+    it("rejects a pooler whose ini sets no cap, or that mounts none", async () => {
+        const uncapped = brokenStack(withPooler(1, 40), "pooler-config", (p) => (p.data["transaction.ini"] = p.data["transaction.ini"].replace(" max_db_connections=40", "").replace("\nmax_db_connections = 40", "")));
+        expect(await stackViolations(connectionBudget, uncapped)).toEqual([
+            "Deployment supabase/pooler: container pooler (edoburu/pgbouncer:v1.25.2-p0) has a database without max_db_connections (PgBouncer's default 0 means no limit); set it",
+        ]);
+        const unmounted = brokenStack(withPooler(1, 40), "pooler", (p) => (c0(p).volumeMounts = []));
+        expect(await stackViolations(connectionBudget, unmounted)).toEqual([
+            "Deployment supabase/pooler: container pooler (edoburu/pgbouncer:v1.25.2-p0) mounts no pgbouncer.ini from a ConfigMap at /etc/pgbouncer/pgbouncer.ini, so its server connections are unknown",
+        ]);
+    });
+
     // max 100 − 3 reserved − 10 margin = 87; PostgREST holds pool + 1 listener per pod, and a
     // RollingUpdate with maxSurge 1 runs replicas + 1 pods.
     it("passes pools that fit: (40 + 1) × 2 = 82 ≤ 87", async () => {

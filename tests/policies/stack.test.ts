@@ -30,7 +30,8 @@ describe.each(stackMatrix(["dev", "prod"], RELEASE_NAMES))("policy pack on stack
     it("has no mandatory violation and checked the whole graph", async () => {
         const { run, result, workloads } = await verdict(stack, overrides);
         const pitr = configReader(stack, overrides)("pitr") === "true";
-        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : []), ...(pitr ? ["CronJob postgres-pitr-base-backup"] : [])].sort();
+        // Realtime and the pooler are on from v0.8.2 (the stack files pin the seed).
+        const expected = [...WORKLOADS, ...(overrides.release || overrides.realtime === "true" ? ["Deployment realtime-dev"] : []), ...(overrides.release ? ["Deployment pooler"] : []), ...(pitr ? ["CronJob postgres-pitr-base-backup"] : [])].sort();
         expect(mandatory(result).map((v) => `${v.policy} | ${v.resource} | ${v.message}`)).toEqual([]);
         // The stack's images are all its release's.
         expect(result.violations.filter((v) => v.policy === "image-matches-release").map((v) => v.message)).toEqual([]);

@@ -1,12 +1,15 @@
-// Keeps the login roles' passwords equal to the bundle's database password. The image sets them
-// once, on an empty data directory; after a rotation only this resource brings them along.
+// Keeps login roles' passwords equal to the bundle's: the shared database password, or (with
+// `password`) a role's own, such as the pooler's auth user. The image sets the shared one once, on an
+// empty data directory; after a rotation only this resource brings them along.
 import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, DbConnection, ident, withClient } from "./connection";
 
 export interface RolePasswordsInputs {
-    /** Admin connection; its password is the one being set. */
+    /** Admin connection; its password is the one being set unless `password` is given. */
     connection: DbConnection;
     roles: string[];
+    /** The roles' own password, when it is not the admin connection's. */
+    password?: string;
 }
 
 async function setPasswords(connection: DbConnection, roles: string[], password: string): Promise<void> {
@@ -18,12 +21,12 @@ async function setPasswords(connection: DbConnection, roles: string[], password:
 
 export const rolePasswordsProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: RolePasswordsInputs, news: RolePasswordsInputs) {
-        const changes = changedKeys(olds as any, news as any, ["roles", "connection"]);
+        const changes = changedKeys(olds as any, news as any, ["roles", "connection", "password"]);
         return { changes: changes.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs: RolePasswordsInputs) {
-        await setPasswords(inputs.connection, inputs.roles, inputs.connection.password);
+        await setPasswords(inputs.connection, inputs.roles, inputs.password ?? inputs.connection.password);
         return { id: "role-passwords", outs: inputs };
     },
 
@@ -32,10 +35,10 @@ export const rolePasswordsProvider: pulumi.dynamic.ResourceProvider = {
         // If someone already set the new one by hand, the new password works instead.
         const previous = { ...news.connection, password: olds.connection.password };
         try {
-            await setPasswords(previous, news.roles, news.connection.password);
+            await setPasswords(previous, news.roles, news.password ?? news.connection.password);
         } catch (error) {
             if ((error as { code?: string }).code !== "28P01") throw error;
-            await setPasswords(news.connection, news.roles, news.connection.password);
+            await setPasswords(news.connection, news.roles, news.password ?? news.connection.password);
         }
         return { outs: news };
     },
@@ -48,11 +51,12 @@ export const rolePasswordsProvider: pulumi.dynamic.ResourceProvider = {
 export interface RolePasswordsArgs {
     connection: pulumi.Input<DbConnection>;
     roles: pulumi.Input<pulumi.Input<string>[]>;
+    password?: pulumi.Input<string>;
 }
 
 /** The service login roles' passwords (`pulumi-nodejs:dynamic/database:RolePasswords`). */
 export class RolePasswords extends pulumi.dynamic.Resource {
     constructor(name: string, args: RolePasswordsArgs, opts?: pulumi.CustomResourceOptions) {
-        super(rolePasswordsProvider, name, args, { ...opts, additionalSecretOutputs: ["connection"] }, "database", "RolePasswords");
+        super(rolePasswordsProvider, name, args, { ...opts, additionalSecretOutputs: args.password === undefined ? ["connection"] : ["connection", "password"] }, "database", "RolePasswords");
     }
 }

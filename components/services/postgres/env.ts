@@ -39,9 +39,20 @@ export const REALTIME_INIT_SCRIPT = {
     ].join("\n"),
 };
 
+/**
+ * With the pooler, `pgbouncer` never gets the shared password, not even for a moment on a fresh
+ * volume: the database layer gives it its own (components/database/layer.ts), and until then it has
+ * none and the pooler refuses every login.
+ */
+function withoutSharedPoolerPassword(scripts: Record<string, string>): Record<string, string> {
+    const roles = scripts["99-roles.sql"].split("\n").filter((line) => line !== "ALTER USER pgbouncer WITH PASSWORD :'pgpass';").join("\n");
+    return { ...scripts, "99-roles.sql": roles };
+}
+
 /** The init scripts of a stack: Realtime's only when it is deployed, so the seed's stay as they were. */
 export function initScripts(config: PlatformConfig): Record<string, string> {
-    return { ...INIT_SCRIPTS, ...(config.realtime.enabled ? REALTIME_INIT_SCRIPT : {}) };
+    const base = config.pooler ? withoutSharedPoolerPassword(INIT_SCRIPTS) : INIT_SCRIPTS;
+    return { ...base, ...(config.realtime.enabled ? REALTIME_INIT_SCRIPT : {}) };
 }
 
 /** The documented exemption from *restricted*: see the comment on the pod security context. */

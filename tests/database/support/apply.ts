@@ -2,7 +2,7 @@
 // would: in dependency order, the custom resources through their own exported providers, and the
 // @pulumi/postgresql resources through a small applier that executes what each resource means
 // (following the provider's documented behaviour). Anything it does not understand is refused.
-import { Client, escapeIdentifier as id } from "pg";
+import { Client, escapeIdentifier as id, escapeLiteral } from "pg";
 import { ProgramRun, RecordedResource } from "../../../offline/engine";
 import { bucketProvider } from "../../../components/database/providers/bucket";
 import { DbConnection } from "../../../components/database/providers/connection";
@@ -107,7 +107,7 @@ export function postgresqlStatements(r: RecordedResource, database: string): str
             return i.owner ? [create, `ALTER SCHEMA ${name} OWNER TO ${id(i.owner)}`] : [create];
         }
         case "postgresql:index/role:Role": {
-            refuseUnknown(r, ["name", "login", "inherit", "bypassRowLevelSecurity", "superuser", "createDatabase", "createRole", "replication", "connectionLimit", "roles", "searchPaths", "statementTimeout"]);
+            refuseUnknown(r, ["name", "login", "inherit", "bypassRowLevelSecurity", "superuser", "createDatabase", "createRole", "replication", "connectionLimit", "roles", "searchPaths", "statementTimeout", "password"]);
             const flag = (on: boolean | undefined, dflt: boolean, word: string) => ((on ?? dflt) ? word : `NO${word}`);
             const name = id(i.name ?? r.name);
             const out = [
@@ -115,6 +115,8 @@ export function postgresqlStatements(r: RecordedResource, database: string): str
                     flag(i.login, false, "LOGIN"), flag(i.inherit, true, "INHERIT"), flag(i.bypassRowLevelSecurity, false, "BYPASSRLS"),
                     flag(i.superuser, false, "SUPERUSER"), flag(i.createDatabase, false, "CREATEDB"), flag(i.createRole, false, "CREATEROLE"),
                     flag(i.replication, false, "REPLICATION"), `CONNECTION LIMIT ${Number(i.connectionLimit ?? -1)}`,
+                    // The provider sets the password in CREATE ROLE (PostgreSQL hashes it as password_encryption says).
+                    ...(i.password ? [`PASSWORD ${escapeLiteral(String(i.password))}`] : []),
                 ].join(" ")}`,
                 ...((i.roles ?? []) as string[]).map((member) => `GRANT ${id(member)} TO ${name}`),
             ];
