@@ -10,7 +10,7 @@ import { PlatformConfig } from "../config";
 import { dumpCommand, longhornGroup, longhornJobNames, restoreScript, uploadCommand } from "./backup-commands";
 import { SERVICES } from "./endpoints";
 import { SecretBundle } from "./secrets";
-import { restrictedContainerSecurity, workloadLabels } from "./workload";
+import { nightlyCronSpec, restrictedContainerSecurity, workloadLabels } from "./workload";
 
 type Container = k8s.types.input.core.v1.Container;
 
@@ -127,13 +127,7 @@ export class Backup extends pulumi.ComponentResource {
         this.cronJob = new k8s.batch.v1.CronJob(name, {
             metadata: { name: BACKUP_NAME, namespace: args.namespace, labels },
             spec: {
-                schedule: backup.schedule,
-                timeZone: "Etc/UTC",
-                // A run missed by more than an hour (controller down) is skipped, not stacked up.
-                startingDeadlineSeconds: 3600,
-                concurrencyPolicy: "Forbid",
-                successfulJobsHistoryLimit: 3,
-                failedJobsHistoryLimit: 3,
+                ...nightlyCronSpec(backup.schedule),
                 jobTemplate: {
                     metadata: { labels },
                     spec: {

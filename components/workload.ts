@@ -95,6 +95,22 @@ export interface WorkloadArgs {
     disruptionBudget?: "auto" | false;
 }
 
+/**
+ * How every nightly CronJob runs: on UTC (not the controller's zone), a run missed by more than an
+ * hour (controller down) skipped rather than stacked up, never two at once, three of each outcome
+ * kept for inspection.
+ */
+export function nightlyCronSpec(schedule: string) {
+    return {
+        schedule,
+        timeZone: "Etc/UTC",
+        startingDeadlineSeconds: 3600,
+        concurrencyPolicy: "Forbid",
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+    };
+}
+
 /** The budget "auto" gives a workload, or undefined when it should have none. */
 export function disruptionBudgetSpec(replicas: number, selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec | undefined {
     if (replicas < 2) return undefined;

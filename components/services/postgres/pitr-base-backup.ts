@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../../k8s";
 import { PitrConfig } from "../../../config";
-import { restrictedContainerSecurity, workloadLabels } from "../../workload";
+import { nightlyCronSpec, restrictedContainerSecurity, workloadLabels } from "../../workload";
 import { DATABASE_POD, execEnv, execScriptArgs } from "./pitr/exec";
 import { pitrSettingsOf } from "./pitr/program";
 import { retentionEnv } from "./pitr/render";
@@ -65,12 +65,7 @@ export class PitrBaseBackup extends pulumi.ComponentResource {
         this.cronJob = new k8s.batch.v1.CronJob(name, {
             metadata: meta,
             spec: {
-                schedule: pitr.baseBackupSchedule,
-                timeZone: "Etc/UTC",
-                startingDeadlineSeconds: 3600,
-                concurrencyPolicy: "Forbid",
-                successfulJobsHistoryLimit: 3,
-                failedJobsHistoryLimit: 3,
+                ...nightlyCronSpec(pitr.baseBackupSchedule),
                 jobTemplate: {
                     metadata: { labels },
                     spec: {
