@@ -13,7 +13,9 @@ import { describeBootstrap } from "../../sandbox/postgres";
 import { toolSource, toolVersions } from "../../tools/paths";
 import { Client } from "pg";
 import { RESTRICTED_USER } from "../../sandbox/pki";
+import * as k8s from "@kubernetes/client-node";
 import { claims, kubeClients, managedObjects, unreadyWorkloads, workloadNames } from "./support/cluster";
+import { PITR_BACKUP_APP } from "../../components/network-policies";
 import { openTunnel } from "./support/tunnel";
 import { killWhen } from "./support/interrupt";
 import { engineStack, engineWorkspace, EngineWorkspace, StepLog, WallTimes } from "./support/workspace";
@@ -22,6 +24,7 @@ import { majorChangeProblem } from "../../components/database/major-guard";
 const NAMESPACE = "supabase";
 /** The v0.8.2 stack's own namespace: the seed stack's is still being deleted when it starts. */
 const NEXT_NAMESPACE = "supabase-next";
+const PITR_NAMESPACE = "supabase-pitr";
 const POLICY_PACK = "policies";
 const wall = new WallTimes();
 const timed = <T>(label: string, fn: () => Promise<T>) => wall.timed(label, fn);
@@ -253,6 +256,37 @@ describe("real engine against the sandbox", () => {
         } finally {
             await timed("destroy v0.8.2", () => next.destroy());
             await next.workspace.removeStack("dev-next");
+        }
+    });
+
+    it("pitr on a fresh stack (volume target): the pack passes, the API server accepts the base-backup CronJob, its exec-only Role and the archive claim, and the database runs with archiving on", async () => {
+        fs.copyFileSync(path.join(ws.dir, "Pulumi.dev.yaml"), path.join(ws.dir, "Pulumi.dev-pitr.yaml"));
+        const pitr = await engineStack(ws, "dev-pitr", {
+            ...sandboxConfig(), namespace: PITR_NAMESPACE, pitr: "true", pitrTarget: "volume", pitrVolumeSize: "1Gi", pitrBaseBackupSchedule: "30 2 * * *",
+        });
+        try {
+            const preview = new StepLog();
+            await pitr.preview({ policyPacks: [path.join(ws.dir, POLICY_PACK)], onEvent: preview.onEvent });
+            expect(preview.policyViolations.filter((v) => v.level === "mandatory")).toEqual([]);
+            const result = await timed("up pitr", () => pitr.up());
+            expect(result.summary.result).toBe("succeeded");
+            expect(await unreadyWorkloads(sandbox.kubeconfig, PITR_NAMESPACE)).toEqual([]);
+            const { kc, apps } = kubeClients(sandbox.kubeconfig);
+            const cronJob = await kc.makeApiClient(k8s.BatchV1Api).readNamespacedCronJob({ name: PITR_BACKUP_APP, namespace: PITR_NAMESPACE });
+            expect(cronJob.spec?.schedule).toBe("30 2 * * *");
+            expect(cronJob.spec?.concurrencyPolicy).toBe("Forbid");
+            // The CronJob may exec into the database pod and nothing else.
+            const role = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRole({ name: PITR_BACKUP_APP, namespace: PITR_NAMESPACE });
+            expect(role.rules?.map((r) => `${r.resources?.join(",")}:${r.resourceNames?.join(",")}:${r.verbs?.join(",")}`).sort())
+                .toEqual(["pods/exec:postgres-0:create,get", "pods:postgres-0:get"]);
+            expect(await claims(sandbox.kubeconfig, PITR_NAMESPACE)).toContain("postgres-wal-archive");
+            const database = await apps.readNamespacedStatefulSet({ name: "postgres", namespace: PITR_NAMESPACE });
+            const args = database.spec?.template.spec?.containers.find((c) => c.name === "postgres")?.args ?? [];
+            expect(args).toContain("archive_mode=on");
+            expect(args.some((a) => /^archive_command=.*wal-g wal-push/.test(a))).toBe(true);
+        } finally {
+            await timed("destroy pitr", () => pitr.destroy());
+            await pitr.workspace.removeStack("dev-pitr");
         }
     });
 });
