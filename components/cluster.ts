@@ -36,9 +36,9 @@ export function metallbIpAnnotation(ip: string): Record<string, string> {
  */
 export const METALLB_LOAD_BALANCER = { type: "LoadBalancer", allocateLoadBalancerNodePorts: false } as const;
 
-/** Every IP the platform asks MetalLB for. */
+/** Every IP the platform asks MetalLB for (the gateway's only when it is exposed by LoadBalancers). */
 export function loadBalancerIps(config: PlatformConfig): string[] {
-    const ips = [config.network.kongIp, config.network.studioIp];
+    const ips = config.edge.exposure.mode === "loadbalancer" ? [config.network.kongIp, config.network.studioIp] : [];
     if (config.dbAdmin.mode === "loadbalancer") ips.push(config.dbAdmin.ip);
     if (config.pooler?.endpoint.mode === "loadbalancer") ips.push(config.pooler.endpoint.ip);
     return ips;

@@ -72,6 +72,15 @@ export const PROGRAM_RULES: readonly CrossRule[] = [
     },
     ...POOLER_RULES,
     {
+        name: "a MetalLB pool the program creates has addresses to hold",
+        keys: ["createMetallbPool", "exposure", "dbAdminEndpoint", "pooler", "poolerEndpoint", "release"],
+        check: (v, report) => {
+            if (!v.createMetallbPool || v.exposure !== "ingress") return;
+            if (v.dbAdminEndpoint === "loadbalancer" || (poolerDeployed(v) && v.poolerEndpoint === "loadbalancer")) return;
+            report("createMetallbPool", true, "with exposure ingress the gateway has no LoadBalancer, so the pool would hold addresses nothing claims; set createMetallbPool false (the ingress controller has its own address)");
+        },
+    },
+    {
         name: "app definitions are sound",
         keys: ["apps"],
         check: (v, report) => {

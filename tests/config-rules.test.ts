@@ -473,8 +473,11 @@ describe("TLS and exposure (issue #23): refused together, key, value and fix", (
         accepted(CERT_MANAGER);
         accepted({ ...CERT_MANAGER, tlsIssuerKind: "Issuer", tlsSecretName: "api-tls", hstsMaxAge: 0 });
         accepted({ ...HOSTS, tls: "secret", tlsSecretName: "my-tls" });
-        accepted({ ...CERT_MANAGER, exposure: "ingress", ingressClassName: "traefik" });
-        accepted({ ...HOSTS, exposure: "ingress", ingressClassName: "nginx" });
+        accepted({ ...CERT_MANAGER, exposure: "ingress", ingressClassName: "traefik", createMetallbPool: false });
+        accepted({ ...HOSTS, exposure: "ingress", ingressClassName: "nginx", createMetallbPool: false });
+    });
+    it("refuses a MetalLB pool behind an ingress when no LoadBalancer would claim its addresses", () => {
+        refused("createMetallbPool", true, "with exposure ingress the gateway has no LoadBalancer", { ...HOSTS, exposure: "ingress", ingressClassName: "nginx" });
     });
     it("refuses TLS without hostnames, naming both keys", () => {
         const found = problems({ tls: "cert-manager", tlsIssuerName: "letsencrypt" });
@@ -489,10 +492,10 @@ describe("TLS and exposure (issue #23): refused together, key, value and fix", (
         refused("tlsSecretName", "", "is required when tls is secret", { ...HOSTS, tls: "secret" });
     });
     it("refuses an ingress without its class", () => {
-        refused("ingressClassName", "", "is required when exposure is ingress", { ...CERT_MANAGER, exposure: "ingress" });
+        refused("ingressClassName", "", "is required when exposure is ingress", { ...CERT_MANAGER, exposure: "ingress", createMetallbPool: false });
     });
     it("refuses an ingress without hostnames", () => {
-        expect(keysOf(problems({ exposure: "ingress", ingressClassName: "traefik" }))).toEqual(["apiHostname", "studioHostname"]);
+        expect(keysOf(problems({ exposure: "ingress", ingressClassName: "traefik", createMetallbPool: false }))).toEqual(["apiHostname", "studioHostname"]);
     });
     it("refuses hostnames that are not DNS names", () => {
         for (const bad of ["api", "API.example.com", "10.0.0.1", "*.example.com", "api_1.example.com", "api.example.com.", "a.123"]) {
@@ -511,6 +514,6 @@ describe("TLS and exposure (issue #23): refused together, key, value and fix", (
     });
     it("reports every TLS problem together, with the other keys' problems", () => {
         const found = problems({ tls: "cert-manager", exposure: "ingress", namespace: "Bad" });
-        expect(keysOf(found)).toEqual(["apiHostname", "ingressClassName", "namespace", "studioHostname", "tlsIssuerName"]);
+        expect(keysOf(found)).toEqual(["apiHostname", "createMetallbPool", "ingressClassName", "namespace", "studioHostname", "tlsIssuerName"]);
     });
 });

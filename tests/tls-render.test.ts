@@ -26,7 +26,8 @@ describe("tls secret behind the LoadBalancers", async () => {
 });
 
 describe("cert-manager behind an ingress controller", async () => {
-    const run = await runStack("dev", { overrides: { ...HOSTS, tls: "cert-manager", tlsIssuerName: "le", exposure: "ingress", ingressClassName: "traefik" } });
+    // dev creates its MetalLB pool; behind an ingress nothing would claim its addresses.
+    const run = await runStack("dev", { overrides: { ...HOSTS, tls: "cert-manager", tlsIssuerName: "le", exposure: "ingress", ingressClassName: "traefik", createMetallbPool: false } });
     it("replaces the LoadBalancers with an Ingress per hostname that terminates TLS with the Certificate's Secret", () => {
         expect(kinds(run, "Service").filter((s) => s.spec.type === "LoadBalancer")).toEqual([]);
         const ingresses = kinds(run, "Ingress").map((i) => [i.metadata.name, i.spec.ingressClassName, i.spec.rules[0].host, i.spec.tls[0].hosts, i.spec.tls[0].secretName, i.spec.rules[0].http.paths[0].backend.service.name]);
@@ -47,11 +48,24 @@ describe("cert-manager behind an ingress controller", async () => {
 });
 
 describe("a plain ingress (tls none)", async () => {
-    const run = await runStack("dev", { overrides: { ...HOSTS, exposure: "ingress", ingressClassName: "nginx" } });
+    const run = await runStack("dev", { overrides: { ...HOSTS, exposure: "ingress", ingressClassName: "nginx", createMetallbPool: false } });
     it("serves http://<hostname> through Ingresses without spec.tls, no HSTS", () => {
         expect(kinds(run, "Ingress").map((i) => i.spec.tls)).toEqual([undefined, undefined]);
         expect(envOf(kongContainer(run)).KONG_NGINX_PROXY_ADD_HEADER).toBeUndefined();
         expect(run.outputs.apiUrl.value).toBe("http://api.example.com");
         expect(YAML.stringify(findManifest(run, "Deployment", "gotrue"))).toContain("http://api.example.com");
+    });
+});
+
+describe("an ingress beside a pooler LoadBalancer (v0.8.2)", async () => {
+    const run = await runStack("dev", {
+        overrides: {
+            ...HOSTS, exposure: "ingress", ingressClassName: "nginx", release: "v0.8.2",
+            poolerEndpoint: "loadbalancer", poolerLoadBalancerIp: "10.89.97.216", poolerSourceRanges: ["192.168.10.0/24"],
+        },
+    });
+    it("keeps the MetalLB pool to the addresses a LoadBalancer claims: the pooler's, not the gateway's", () => {
+        expect(kinds(run, "IPAddressPool").map((p) => p.spec.addresses)).toEqual([["10.89.97.216/32"]]);
+        expect(kinds(run, "Service").filter((s) => s.spec.type === "LoadBalancer").map((s) => s.metadata.name)).toEqual(["pooler-lb"]);
     });
 });
